@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian 12 packages adsctl needs to build, test and fuzz.
+# Run as root (or through sudo). Safe to run again: apt skips what is there.
+set -eu
+
+PKGS="build-essential cmake pkg-config git ca-certificates curl
+libcurl4-openssl-dev libyaml-dev libjansson-dev libpcre2-dev libgit2-dev
+libcmocka-dev libssl-dev libmicrohttpd-dev
+clang libclang-rt-14-dev valgrind mandoc python3 procps"
+
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo "$0" "$@"
+	fi
+	echo "install-deps: run as root (apt-get needs it)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086
+apt-get install -y --no-install-recommends $PKGS

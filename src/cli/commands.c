@@ -1,0 +1,8 @@
+/* The command table: order here is the order of `adsctl help`. */
+#include "cli/commands.h"
+
+const struct ads_cmd *const ads_commands[] = {
+	&ads_cmd_help,
+	&ads_cmd_version,
+	NULL,
+};

@@ -1,0 +1,13 @@
+/* The descriptors exported by the cmd_*.c files, one per command. */
+#ifndef ADS_CLI_COMMANDS_H
+#define ADS_CLI_COMMANDS_H
+
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/xalloc.h"
+
+extern const struct ads_cmd ads_cmd_help;
+extern const struct ads_cmd ads_cmd_version;
+
+#endif
