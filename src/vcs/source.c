@@ -13,6 +13,7 @@
 
 #include <git2.h>
 
+#include "util/map.h"
 #include "util/xalloc.h"
 
 /* Symbolic links followed in one lookup, as Linux's MAXSYMLINKS. */
@@ -28,7 +29,55 @@ struct ads_vcs_source {
 	git_oid root; /* the commit's root tree */
 	char commit[ADS_VCS_HEXSZ + 1];
 	char *describe; /* "commit 1a2b3c4" */
+	/*
+	 * Parsed trees by hex id, one reference each. libgit2 caches only
+	 * trees under 4 KB, and re-parsing a directory of 10,000 campaign
+	 * files for each of them made a project load quadratic.
+	 */
+	struct ads_map trees;
+	size_t tree_entries; /* entries of the cached trees */
+	size_t tree_limit; /* emptied when it would grow beyond */
 };
+
+static void free_tree(void *tree)
+{
+	git_tree_free(tree);
+}
+
+/* A new reference (git_tree_free) to the tree id, parsed at most once. */
+static int tree_get(struct ads_vcs_source *s, const git_oid *id, git_tree **out,
+                    struct ads_error *err)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_tree *tree;
+	size_t n;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	tree = ads_map_get(&s->trees, hex);
+	if (tree)
+		return git_tree_dup(out, tree) < 0
+		               ? ads_vcs_git_error(err, ADS_EIO,
+		                                   "cannot read a tree of %s",
+		                                   s->describe)
+		               : 0;
+	if (git_tree_lookup(&tree, s->repo, id) < 0)
+		return ads_vcs_git_error(
+		        err, ADS_EIO, "cannot read a tree of %s", s->describe);
+	n = git_tree_entrycount(tree);
+	if (s->tree_entries + n > s->tree_limit) {
+		/* Callers hold their own references: emptying is safe. */
+		ads_map_release(&s->trees, free_tree);
+		s->tree_entries = 0;
+	}
+	if (git_tree_dup(out, tree) < 0) {
+		git_tree_free(tree);
+		return ads_vcs_git_error(
+		        err, ADS_EIO, "cannot read a tree of %s", s->describe);
+	}
+	ads_map_put(&s->trees, hex, tree);
+	s->tree_entries += n;
+	return 0;
+}
 
 /* The trees from the root to a directory: ids[0] is the root tree. */
 struct treepath {
@@ -142,11 +191,9 @@ static int walk(struct ads_vcs_source *s, struct treepath *tp, const char *path,
 			tp->n--;
 			continue;
 		}
-		if (git_tree_lookup(&tree, s->repo, &tp->ids[tp->n - 1]) < 0) {
+		ret = tree_get(s, &tp->ids[tp->n - 1], &tree, err);
+		if (ret < 0) {
 			free(c);
-			ret = ads_vcs_git_error(err, ADS_EIO,
-			                        "cannot read a tree of %s",
-			                        s->describe);
 			goto out;
 		}
 		e = git_tree_entry_byname(tree, c);
@@ -414,10 +461,9 @@ static int glob_at(struct globber *g, const struct treepath *dir, size_t i,
 		free(lit);
 		return ret;
 	}
-	if (git_tree_lookup(&tree, g->s->repo, &dir->ids[dir->n - 1]) < 0)
-		return ads_vcs_git_error(g->err, ADS_EIO,
-		                         "cannot read a tree of %s",
-		                         g->s->describe);
+	ret = tree_get(g->s, &dir->ids[dir->n - 1], &tree, g->err);
+	if (ret < 0)
+		return ret;
 	for (size_t k = 0, n = git_tree_entrycount(tree); k < n && !ret; k++) {
 		const char *name =
 		        git_tree_entry_name(git_tree_entry_byindex(tree, k));
@@ -520,6 +566,7 @@ int ads_vcs_source_open(struct ads_vcs_source **out, struct ads_vcs *vcs,
 	git_oid_cpy(&s->root, git_commit_tree_id(commit));
 	memcpy(s->commit, hex, sizeof(hex));
 	s->describe = xasprintf("commit %s", sid.ptr);
+	s->tree_limit = ADS_VCS_TREE_CACHE;
 	s->src.read = src_read;
 	s->src.glob = src_glob;
 	s->src.ctx = s;
@@ -537,6 +584,7 @@ void ads_vcs_source_free(struct ads_vcs_source *vsrc)
 {
 	if (!vsrc)
 		return;
+	ads_map_release(&vsrc->trees, free_tree);
 	git_odb_free(vsrc->odb);
 	free(vsrc->describe);
 	free(vsrc);
@@ -545,6 +593,11 @@ void ads_vcs_source_free(struct ads_vcs_source *vsrc)
 const struct ads_source *ads_vcs_source_get(const struct ads_vcs_source *vsrc)
 {
 	return &vsrc->src;
+}
+
+void ads_vcs_source_set_tree_cache(struct ads_vcs_source *vsrc, size_t entries)
+{
+	vsrc->tree_limit = entries;
 }
 
 const char *ads_vcs_source_commit(const struct ads_vcs_source *vsrc)

@@ -43,6 +43,14 @@ int ads_vcs_source_open(struct ads_vcs_source **out, struct ads_vcs *vcs,
 void ads_vcs_source_free(struct ads_vcs_source *vsrc);
 /* The struct ads_source to pass to ads_project_load(); borrowed. */
 const struct ads_source *ads_vcs_source_get(const struct ads_vcs_source *vsrc);
+/*
+ * Parsed trees are kept for the life of a source (libgit2 caches only
+ * small ones), up to this many entries in all (about 64 bytes each); the
+ * cache is emptied when it would grow beyond.
+ */
+#define ADS_VCS_TREE_CACHE (1u << 20)
+/* Changes that limit (0: keep no tree beyond its use). */
+void ads_vcs_source_set_tree_cache(struct ads_vcs_source *vsrc, size_t entries);
 /* The commit the source reads, full hex; borrowed. */
 const char *ads_vcs_source_commit(const struct ads_vcs_source *vsrc);
 

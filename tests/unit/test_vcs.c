@@ -622,6 +622,12 @@ static void test_glob_like_glob3(void **state)
 			fail_msg("pattern '%s': glob(3) '%s', git '%s'",
 			         patterns[i], want, got);
 		free(got);
+		/* Again with a tree cache emptied at every lookup. */
+		ads_vcs_source_set_tree_cache(head, 0);
+		got = glob_ok(ads_vcs_source_get(head), patterns[i]);
+		assert_string_equal(got, want);
+		ads_vcs_source_set_tree_cache(head, ADS_VCS_TREE_CACHE);
+		free(got);
 		free(want);
 	}
 	ads_vcs_source_free(head);
