@@ -14,6 +14,8 @@ What comes from where:
     (EXCLUDED, with the reason), which field names hold ids, money, image
     hashes and video ids, and so get the manifest-native forms of
     DESIGN.md §2 ({ file: PATH } for media).
+  * Curated rules cite the API docs in "x-source" members (JSON has no
+    comments), which the generator drops from its output.
   * schemas/curated/descriptions.json gives property descriptions (from the
     Marketing API reference tables and reference/creative-model.md);
     anything without one gets a description derived from the spec.
@@ -110,9 +112,6 @@ EXCLUDED = {
         "is_dco_internal": "internal Meta flag",
     },
     "audience": {
-        "origin_audience_id": "write origin: { ref: audiences.KEY } (or "
-                              "{ id: \"123\" } for an audience adsctl does "
-                              "not manage)",
         "enable_fetch_or_create": "would return an existing audience "
                                   "instead of creating one; adsctl finds its "
                                   "audiences by their marker itself",
@@ -465,6 +464,8 @@ class Generator:
                            "property: %s" % ", ".join(unused))
         for name, s in out.items():
             check_schema(s, name)
+            strip_sources(s)
+            editor_messages(s)
         return out
 
 
@@ -531,6 +532,43 @@ def check_schema(node, where, path=""):
     elif isinstance(node, list):
         for i, v in enumerate(node):
             check_schema(v, where, "%s/%d" % (path, i))
+
+
+def strip_sources(node):
+    """Curated patches cite the API docs in "x-source" (JSON has no
+    comments); the citations stay in schemas/curated/, not in the output."""
+    if isinstance(node, dict):
+        node.pop("x-source", None)
+        for v in node.values():
+            strip_sources(v)
+    elif isinstance(node, list):
+        for v in node:
+            strip_sources(v)
+
+
+def editor_messages(node):
+    """yaml-language-server shows a schema's errorMessage instead of its own
+    wording; give it the x-message that adsctl validate shows, on the node
+    and on the inline subschemas of its combinators and conditionals."""
+    if isinstance(node, dict):
+        if "x-message" in node:
+            spread_message(node, node["x-message"])
+        for v in node.values():
+            editor_messages(v)
+    elif isinstance(node, list):
+        for v in node:
+            editor_messages(v)
+
+
+def spread_message(node, msg):
+    node.setdefault("errorMessage", msg)
+    subs = list(node.get("anyOf", [])) + list(node.get("oneOf", []))
+    subs += list(node.get("allOf", []))
+    subs += [node[k] for k in ("then", "else", "not") if k in node]
+    for sub in subs:
+        if isinstance(sub, dict) and "$ref" not in sub \
+                and "x-message" not in sub:
+            spread_message(sub, msg)
 
 
 def dump(schema):
