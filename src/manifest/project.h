@@ -18,18 +18,18 @@
 /* Where project files come from: the working tree, or a git revision. */
 struct ads_source {
 	/* Appends the file at rel (relative to the project root) to out. */
-	int (*read)(void *ctx, const char *rel, struct ads_buf *out,
-		    size_t max, struct ads_error *err);
+	int (*read)(void *ctx, const char *rel, struct ads_buf *out, size_t max,
+	            struct ads_error *err);
 	/* Appends the sorted relative paths matching a glob(7) pattern. */
 	int (*glob)(void *ctx, const char *pattern, struct ads_strvec *out,
-		    struct ads_error *err);
+	            struct ads_error *err);
 	void *ctx;
 	const char *describe; /* "working tree" or "commit 1a2b3c4" */
 };
 
 struct ads_project {
-	char *root;            /* the project directory as given; owned */
-	struct ads_doc *main;  /* adsctl.yaml */
+	char *root; /* the project directory as given; owned */
+	struct ads_doc *main; /* adsctl.yaml */
 	struct ads_doc **docs; /* every loaded file, main first; owned */
 	size_t ndocs, alloc;
 	const struct ads_source *src; /* borrowed */
@@ -46,8 +46,8 @@ void ads_source_fs(struct ads_source *src, const char *root);
  * itself cannot be parsed, 0 otherwise; *out is owned by the caller.
  */
 int ads_project_load(struct ads_project **out, const char *root,
-		     const struct ads_source *src, struct ads_diags *diags,
-		     struct ads_error *err);
+                     const struct ads_source *src, struct ads_diags *diags,
+                     struct ads_error *err);
 void ads_project_free(struct ads_project *p);
 
 #endif
