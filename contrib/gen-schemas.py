@@ -57,8 +57,8 @@ ADDRESS_PATTERN = (
     r"^(campaigns\.[a-z0-9_-]+(\.ad_sets\.[a-z0-9_-]+(\.ads\.[a-z0-9_-]+)?)?"
     r"|creatives\.[a-z0-9_-]+|audiences\.[a-z0-9_-]+)$")
 
-# Create parameters a manifest may not carry, with the reason (shown to
-# users by the validator through the root's "x-excluded" annotation).
+# Create parameters a manifest may not carry, with the reason: each becomes
+# a property that rejects any value with that reason as its message.
 ADSCTL_MANAGED = {
     "adlabels": "adsctl manages ad labels itself: it attaches its ownership "
                 "label adsctl:<stack>:<address> when it creates the object",
@@ -71,9 +71,10 @@ EXCLUDED = {
         "source_campaign_id": "copy provenance set by Meta's /copies "
                               "endpoint; adsctl creates objects, it does not "
                               "copy them",
-        "smart_promotion_type": "read back on Advantage+ campaigns; legacy "
-                                "ASC/AAC campaigns cannot be created from "
-                                "v25.0 (003:L4792-4796)",
+        # 003:L4792-4796
+        "smart_promotion_type": "it is read back on Advantage+ campaigns, "
+                                "and legacy Advantage+ shopping and app "
+                                "campaigns cannot be created from v25.0",
     },
     "ad_set": {
         **ADSCTL_MANAGED,
@@ -86,10 +87,11 @@ EXCLUDED = {
                        "request; adsctl sends dates in one fixed format",
         "time_start": "legacy alias of start_time; write start_time",
         "time_stop": "legacy alias of end_time; write end_time",
+        # 003:L4796, L4907-4955
         "existing_customer_budget_percentage":
-            "legacy Advantage+ shopping only, deprecated in v25.0 "
-            "(003:L4796); use two ad sets with custom_audiences and "
-            "excluded_custom_audiences instead",
+            "legacy Advantage+ shopping only, deprecated in v25.0; use two "
+            "ad sets, one with custom_audiences and one with "
+            "excluded_custom_audiences",
     },
     "ad": {
         **ADSCTL_MANAGED,
@@ -102,8 +104,8 @@ EXCLUDED = {
                        "request",
         "include_demolink_hashes": "response option, not part of the ad",
         "draft_adgroup_id": "Ads Manager drafts are not managed by adsctl",
-        "bid_amount": "deprecated on ads (003:L14996); set bid_amount on "
-                      "the ad set",
+        # 003:L14996
+        "bid_amount": "deprecated on ads; set bid_amount on the ad set",
     },
     "creative": {
         **ADSCTL_MANAGED,
@@ -351,8 +353,8 @@ class Generator:
         for f in excluded:
             if f not in {x["name"] for x in spec["fields"]}:
                 raise GenError("%s has no field %s to exclude" % (name, f))
-        if excluded:
-            d["x-excluded"] = dict(sorted(excluded.items()))
+        for f, why in excluded.items():
+            props[f] = forbidden(f, why)
         if name in self.def_patches:
             d = merge_patch(d, self.def_patches[name], "$defs/" + name)
         self.def_cache[name] = d
@@ -403,8 +405,9 @@ class Generator:
             "type": "object",
             "properties": props,
             "additionalProperties": False,
-            "x-excluded": dict(sorted(excluded.items())),
         }
+        for f, why in excluded.items():
+            props[f] = forbidden(f, why)
         root = merge_patch(root, self.curated[kind], kind)
         missing = [r for r in spec_required
                    if r not in root.get("required", [])]
@@ -467,6 +470,20 @@ class Generator:
             strip_sources(s)
             editor_messages(s)
         return out
+
+
+def forbidden(field, why):
+    """A field a manifest may not carry, with the reason as its message.
+    Every value fails (null fails the not), so the reason reaches users
+    instead of a bare "unknown field"; editors do not offer the field."""
+    msg = "'%s' is not part of a manifest: %s" % (field, why)
+    return {
+        "type": "null",
+        "not": {"type": "null"},
+        "description": "Not written in manifests: %s." % why,
+        "doNotSuggest": True,
+        "x-message": msg,
+    }
 
 
 def local_refs(node):
