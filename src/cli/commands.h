@@ -9,5 +9,6 @@
 
 extern const struct ads_cmd ads_cmd_help;
 extern const struct ads_cmd ads_cmd_version;
+extern const struct ads_cmd ads_cmd_emulator;
 
 #endif

@@ -1,0 +1,181 @@
+/* The emulator's admin endpoints (see admin.h). */
+#include "emulator/admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulator/spec.h"
+#include "emulator/write.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static void admin_error(struct emu_resp *resp, int status, const char *msg)
+{
+	emu_resp_json(resp, status, json_pack("{s:s}", "error", msg));
+}
+
+/* POST /_emulator/edit {"id", "fields": {...}}: an edit in Ads Manager. */
+static void edit(struct emu_ctx *ctx, json_t *req, struct emu_resp *resp)
+{
+	const char *id = ads_json_str(req, "id");
+	json_t *fields = json_object_get(req, "fields");
+	struct emu_obj *o;
+	const struct emu_node *node;
+	json_t *conv = json_object();
+	const char *k;
+	json_t *v;
+
+	if (!id || !json_is_object(fields)) {
+		admin_error(resp, 400,
+		            "edit needs {\"id\": ..., \"fields\": {...}}");
+		json_decref(conv);
+		return;
+	}
+	pthread_rwlock_wrlock(&ctx->store.lock);
+	o = emu_store_get(&ctx->store, id);
+	if (!o) {
+		admin_error(resp, 404, "no such object");
+		goto out;
+	}
+	node = emu_spec_node(emu_kinds[o->kind].node);
+	/* type sanity against the node's readable fields, no create rules */
+	json_object_foreach(fields, k, v) {
+		const struct emu_field *f = emu_spec_field(node, k);
+		struct emu_resp tmp;
+		json_t *c;
+
+		if (!strcmp(k, "id") || (!f && strcmp(k, "creative_id"))) {
+			char msg[200];
+
+			snprintf(msg, sizeof(msg), "%s has no field '%s'",
+			         emu_kinds[o->kind].node, k);
+			admin_error(resp, 400, msg);
+			goto out;
+		}
+		if (json_is_null(v)) {
+			json_object_set_new(conv, k, json_null());
+			continue;
+		}
+		emu_resp_init(&tmp);
+		c = emu_convert(f ? f->type : "string", v, k, &tmp);
+		if (!c) {
+			const char *msg = ads_json_str(
+			        json_object_get(tmp.body, "error"), "message");
+
+			admin_error(resp, 400, msg ? msg : "bad value");
+			emu_resp_release(&tmp);
+			goto out;
+		}
+		emu_resp_release(&tmp);
+		if (f && !strcmp(f->type, "string") && json_is_integer(v)) {
+			json_decref(c);
+			c = json_sprintf("%lld",
+			                 (long long)json_integer_value(v));
+		}
+		json_object_set_new(conv, k, c);
+	}
+	json_object_foreach(conv, k, v) {
+		if (json_is_null(v))
+			json_object_del(o->f, k);
+		else
+			json_object_set(o->f, k, v);
+	}
+	emu_touch(o, emu_now());
+	emu_apply_defaults(ctx, o);
+	emu_resp_json(resp, 200, emu_obj_dump(o));
+out:
+	pthread_rwlock_unlock(&ctx->store.lock);
+	json_decref(conv);
+}
+
+static bool get_num(json_t *o, const char *k, double *out)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!v)
+		return false;
+	*out = json_number_value(v);
+	return json_is_number(v);
+}
+
+void emu_admin(struct emu_ctx *ctx, const char *method, const char *path,
+               const char *body, size_t len, struct emu_resp *resp)
+{
+	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+	json_t *req = NULL;
+
+	if (post && len) {
+		req = json_loadb(body, len, 0, NULL);
+		if (!req) {
+			admin_error(resp, 400, "the body is not JSON");
+			return;
+		}
+	}
+	if (get && !strcmp(path, "state")) {
+		pthread_rwlock_rdlock(&ctx->store.lock);
+		emu_resp_json(resp, 200, emu_store_dump(&ctx->store));
+		pthread_rwlock_unlock(&ctx->store.lock);
+	} else if (get && !strncmp(path, "objects/", 8)) {
+		const struct emu_obj *o;
+
+		pthread_rwlock_rdlock(&ctx->store.lock);
+		o = emu_store_get(&ctx->store, path + 8);
+		if (o)
+			emu_resp_json(resp, 200, emu_obj_dump(o));
+		else
+			admin_error(resp, 404, "no such object");
+		pthread_rwlock_unlock(&ctx->store.lock);
+	} else if (post && !strcmp(path, "edit")) {
+		edit(ctx, req, resp);
+	} else if (get && !strcmp(path, "stats")) {
+		json_t *s = emu_limits_stats(&ctx->limits);
+
+		pthread_rwlock_rdlock(&ctx->store.lock);
+		json_object_set_new(
+		        s, "objects",
+		        json_integer((json_int_t)emu_store_count(&ctx->store)));
+		pthread_rwlock_unlock(&ctx->store.lock);
+		emu_resp_json(resp, 200, s);
+	} else if (post && !strcmp(path, "stats/reset")) {
+		emu_limits_reset_stats(&ctx->limits);
+		emu_resp_json(resp, 200, json_pack("{s:b}", "success", 1));
+	} else if (post && !strcmp(path, "config")) {
+		struct ads_emulator_config tmp;
+		struct ads_error err = ADS_ERROR_INIT;
+
+		/* apply on a copy of the runtime knobs, all or nothing */
+		memset(&tmp, 0, sizeof(tmp));
+		ads_emulator_config_init(&tmp);
+		emu_limits_runtime(&ctx->limits, &tmp.rt);
+		if (!json_is_object(req) ||
+		    ads_emulator_config_apply(&tmp, req, &err)) {
+			admin_error(resp, 400,
+			            err.msg ? err.msg
+			                    : "config must be an object");
+		} else if (tmp.ntokens || tmp.app_secret || tmp.naccounts ||
+		           tmp.data_file) {
+			admin_error(resp, 400,
+			            "only runtime settings (latency, faults, "
+			            "rate limits, paging, async, review) can "
+			            "change while serving");
+		} else {
+			emu_limits_set_runtime(&ctx->limits, &tmp.rt);
+			emu_resp_json(resp, 200,
+			              json_pack("{s:b}", "success", 1));
+		}
+		ads_error_release(&err);
+		ads_emulator_config_release(&tmp);
+		(void)get_num;
+	} else if (post && !strcmp(path, "reset")) {
+		pthread_rwlock_wrlock(&ctx->store.lock);
+		emu_store_clear(&ctx->store);
+		pthread_rwlock_unlock(&ctx->store.lock);
+		emu_limits_reset_windows(&ctx->limits);
+		emu_limits_reset_stats(&ctx->limits);
+		emu_resp_json(resp, 200, json_pack("{s:b}", "success", 1));
+	} else {
+		admin_error(resp, 404, "unknown admin endpoint");
+	}
+	json_decref(req);
+}

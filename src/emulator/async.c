@@ -1,0 +1,472 @@
+/*
+ * The async worker (see async.h). Each tick it finishes the requests it
+ * started in the previous tick and starts up to async_per_tick more, so a
+ * poller sees INITIAL, IN_PROGRESS, then SUCCESS or ERROR. Requests run
+ * through emu_graph_call() like any other call (without accounting).
+ */
+#include "emulator/async.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emulator/batch.h"
+#include "util/json.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+#define MAX_ADBATCH 1000 /* 003:L17320 */
+
+static void wake(struct emu_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->worker_mu);
+	pthread_cond_signal(&ctx->worker_cv);
+	pthread_mutex_unlock(&ctx->worker_mu);
+}
+
+void emu_async_create(struct emu_ctx *ctx, const struct emu_req *req,
+                      struct emu_resp *resp, struct emu_account *a,
+                      const char *edge)
+{
+	bool adsets = !strcmp(edge, "asyncadrequestsets");
+	const char *name = emu_params_get(&req->params, "name");
+	const char *list =
+	        emu_params_get(&req->params, adsets ? "ad_specs" : "adbatch");
+	const char *mode = emu_params_get(&req->params, "notification_mode");
+	const char *uri = emu_params_get(&req->params, "notification_uri");
+	json_t *items = list ? json_loads(list, 0, NULL) : NULL;
+	int64_t now = emu_now();
+	struct emu_obj *set;
+	size_t i;
+	json_t *it;
+
+	for (i = 0; i < req->params.nr; i++) {
+		const char *k = req->params.v[i].key;
+
+		if (strcmp(k, "name") && strcmp(k, "ad_specs") &&
+		    strcmp(k, "adbatch") && strcmp(k, "notification_mode") &&
+		    strcmp(k, "notification_uri") &&
+		    strcmp(k, "access_token") && strcmp(k, "appsecret_proof") &&
+		    strcmp(k, "fields") && strcmp(k, "method")) {
+			emu_resp_invalid(
+			        resp, k,
+			        "(#100) Invalid parameter: %s is not a "
+			        "parameter of this endpoint",
+			        k);
+			goto out;
+		}
+	}
+	if (!name || !*name) {
+		emu_resp_invalid(resp, "name",
+		                 "(#100) The parameter name is required");
+		goto out;
+	}
+	if (!list) {
+		emu_resp_invalid(resp, adsets ? "ad_specs" : "adbatch",
+		                 "(#100) The parameter %s is required",
+		                 adsets ? "ad_specs" : "adbatch");
+		goto out;
+	}
+	if (!json_is_array(items) || !json_array_size(items)) {
+		emu_resp_invalid(
+		        resp, adsets ? "ad_specs" : "adbatch",
+		        "(#100) param %s must be a non-empty JSON array",
+		        adsets ? "ad_specs" : "adbatch");
+		goto out;
+	}
+	if (json_array_size(items) > MAX_ADBATCH) {
+		emu_resp_invalid(resp, adsets ? "ad_specs" : "adbatch",
+		                 "(#100) At most %d requests per async request "
+		                 "set",
+		                 MAX_ADBATCH);
+		goto out;
+	}
+	/* 003:L15544: notification_mode OFF|ON_COMPLETE, or 0|1 */
+	if (mode && !strcmp(mode, "0"))
+		mode = "OFF";
+	else if (mode && !strcmp(mode, "1"))
+		mode = "ON_COMPLETE";
+	if (mode && strcmp(mode, "OFF") && strcmp(mode, "ON_COMPLETE")) {
+		emu_resp_invalid(
+		        resp, "notification_mode",
+		        "(#100) param notification_mode must be one of "
+		        "{OFF, ON_COMPLETE}");
+		goto out;
+	}
+	json_array_foreach(items, i, it) {
+		if (!json_is_object(it) ||
+		    (!adsets && !ads_json_str(it, "relative_url"))) {
+			emu_resp_invalid(resp, adsets ? "ad_specs" : "adbatch",
+			                 "(#100) %s[%zu] must be an object%s",
+			                 adsets ? "ad_specs" : "adbatch", i,
+			                 adsets ? "" : " with a relative_url");
+			goto out;
+		}
+	}
+	set = emu_store_new(&ctx->store, a, EMU_ASYNC_SET, now);
+	json_object_set_new(set->f, "name", json_string(name));
+	json_object_set_new(set->f, "notification_mode",
+	                    json_string(mode ? mode : "OFF"));
+	if (uri)
+		json_object_set_new(set->f, "notification_uri",
+		                    json_string(uri));
+	json_object_set_new(set->f, "notification_status",
+	                    json_string("not_sent"));
+	json_object_set_new(
+	        set->f, "type",
+	        json_string(adsets ? "ASYNC_ADGROUP_CREATION" : "BATCH_API"));
+	json_array_foreach(items, i, it) {
+		struct emu_obj *r =
+		        emu_store_new(&ctx->store, a, EMU_ASYNC_REQ, now);
+		const char *scope =
+		        adsets ? ads_json_str(it, "adset_id") : NULL;
+
+		r->parent = set;
+		emu_objvec_push(&set->kids, r);
+		json_object_set_new(r->f, "status", json_string("INITIAL"));
+		json_object_set_new(
+		        r->f, "type",
+		        json_string(adsets ? "ASYNC_ADGROUP_CREATION"
+		                           : "BATCH_API"));
+		if (adsets)
+			json_object_set_new(r->f, "input",
+			                    json_pack("{s:s,s:O}", "account_id",
+			                              a->digits, "adgroup_spec",
+			                              it));
+		else
+			json_object_set(r->f, "input", it);
+		json_object_set_new(r->f, "scope_object_id",
+		                    json_string(scope ? scope : a->digits));
+	}
+	emu_objvec_push(&ctx->store.pending, set);
+	emu_resp_json(resp, 200, json_pack("{s:s}", "id", set->id));
+	wake(ctx);
+out:
+	json_decref(items);
+}
+
+bool emu_async_cancel(struct emu_ctx *ctx, struct emu_obj *o, int64_t now)
+{
+	bool any = false;
+
+	(void)ctx;
+	if (o->kind == EMU_ASYNC_REQ) {
+		const char *st = ads_json_str(o->f, "status");
+
+		if (!st || strcmp(st, "INITIAL"))
+			return false;
+		json_object_set_new(o->f, "status", json_string("CANCELED"));
+		o->updated = now;
+		return true;
+	}
+	for (size_t i = 0; i < o->kids.nr; i++) {
+		struct emu_obj *r = o->kids.v[i];
+		const char *st = ads_json_str(r->f, "status");
+
+		if (st && !strcmp(st, "INITIAL")) {
+			json_object_set_new(r->f, "status",
+			                    json_string("CANCELED"));
+			r->updated = now;
+			any = true;
+		}
+	}
+	o->updated = now;
+	return any || o->kids.nr == 0 || true;
+}
+
+/* --- the worker ------------------------------------------------------------
+ */
+
+struct job {
+	char *req_id;
+	char *set_id;
+	char *method;
+	char *path; /* relative url */
+	char *body; /* urlencoded, or NULL */
+	json_t *spec; /* ad spec (asyncadrequestsets) */
+	char *bad; /* unresolved reference */
+};
+
+static void job_free(struct job *j)
+{
+	free(j->req_id);
+	free(j->set_id);
+	free(j->method);
+	free(j->path);
+	free(j->body);
+	free(j->bad);
+	json_decref(j->spec);
+}
+
+/* Results of a set's finished named requests, for {result=} references. */
+static json_t *set_results(const struct emu_obj *set)
+{
+	json_t *r = json_object();
+
+	for (size_t i = 0; i < set->kids.nr; i++) {
+		const struct emu_obj *q = set->kids.v[i];
+		const char *name =
+		        ads_json_str(json_object_get(q->f, "input"), "name");
+		const char *st = ads_json_str(q->f, "status");
+
+		if (name && st && !strcmp(st, "SUCCESS"))
+			json_object_set(r, name,
+			                json_object_get(q->f, "result"));
+	}
+	return r;
+}
+
+/* Under the exclusive lock: starts up to n requests; returns how many. */
+static size_t start_jobs(struct emu_ctx *ctx, struct job *jobs, size_t n,
+                         int64_t now)
+{
+	size_t got = 0;
+
+	for (size_t s = 0; s < ctx->store.pending.nr && got < n; s++) {
+		struct emu_obj *set = ctx->store.pending.v[s];
+		json_t *results = NULL;
+
+		for (size_t i = 0; i < set->kids.nr && got < n; i++) {
+			struct emu_obj *r = set->kids.v[i];
+			const char *st = ads_json_str(r->f, "status");
+			json_t *in = json_object_get(r->f, "input");
+			struct job *j = &jobs[got];
+
+			if (!st || strcmp(st, "INITIAL"))
+				continue;
+			memset(j, 0, sizeof(*j));
+			j->req_id = xstrdup(r->id);
+			j->set_id = xstrdup(set->id);
+			if (json_object_get(in, "adgroup_spec")) {
+				j->method = xstrdup("POST");
+				j->path = xasprintf("act_%s/ads",
+				                    set->acct->digits);
+				j->spec = json_deep_copy(
+				        json_object_get(in, "adgroup_spec"));
+			} else {
+				const char *m = ads_json_str(in, "method");
+				const char *u =
+				        ads_json_str(in, "relative_url");
+				const char *b = ads_json_str(in, "body");
+
+				if (!results)
+					results = set_results(set);
+				j->method = xstrdup(m ? m : "POST");
+				j->path = emu_subst_refs(u, results, &j->bad);
+				if (j->path && b)
+					j->body = emu_subst_refs(b, results,
+					                         &j->bad);
+			}
+			json_object_set_new(r->f, "status",
+			                    json_string("IN_PROGRESS"));
+			r->updated = now;
+			got++;
+		}
+		json_decref(results);
+	}
+	return got;
+}
+
+static void run_job(struct emu_ctx *ctx, struct job *j, json_t **result,
+                    bool *ok)
+{
+	struct emu_req req;
+	struct emu_resp resp;
+
+	*ok = false;
+	if (j->bad || !j->path) {
+		*result = json_pack("[{s:i,s:s}]", "error_code", 100,
+		                    "error_message",
+		                    "(#100) This request depends on a request "
+		                    "that failed");
+		return;
+	}
+	emu_req_init(&req);
+	emu_resp_init(&resp);
+	req.origin = EMU_FROM_ASYNC;
+	req.method = !strcasecmp(j->method, "DELETE") ? "DELETE"
+	             : !strcasecmp(j->method, "GET")  ? "GET"
+	                                              : "POST";
+	{
+		const char *q = strchr(j->path, '?');
+		char *p = xstrndup(j->path,
+		                   q ? (size_t)(q - j->path) : strlen(j->path));
+
+		ads_url_decode(p, false);
+		emu_req_set_path(&req, p);
+		free(p);
+		if (q)
+			emu_params_parse_query(&req.params, q + 1,
+			                       strlen(q + 1));
+	}
+	if (j->body)
+		emu_params_parse_query(&req.params, j->body, strlen(j->body));
+	if (j->spec) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(j->spec, k, v) {
+			if (json_is_string(v)) {
+				emu_params_add(&req.params, k,
+				               json_string_value(v),
+				               json_string_length(v), NULL);
+			} else {
+				char *t = json_dumps(
+				        v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+				emu_params_add(&req.params, k, t, strlen(t),
+				               NULL);
+				free(t);
+			}
+		}
+	}
+	emu_graph_call(ctx, &req, &resp);
+	if (resp.status < 400 && resp.body) {
+		*ok = true;
+		*result = json_incref(resp.body);
+	} else {
+		json_t *err = json_object_get(resp.body, "error");
+		const char *msg = ads_json_str(err, "message");
+
+		/* 003:L16990: errors as [{error_code, error_message}] */
+		*result =
+		        json_pack("[{s:I,s:s}]", "error_code",
+		                  (json_int_t)json_integer_value(
+		                          json_object_get(err, "code")),
+		                  "error_message", msg ? msg : "unknown error");
+	}
+	emu_req_release(&req);
+	emu_resp_release(&resp);
+}
+
+static void finish_jobs(struct emu_ctx *ctx, struct job *jobs, json_t **results,
+                        bool *oks, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct emu_obj *r = emu_store_get(&ctx->store, jobs[i].req_id);
+
+		if (!r)
+			continue;
+		json_object_set_new(r->f, "status",
+		                    json_string(oks[i] ? "SUCCESS" : "ERROR"));
+		json_object_set(r->f, "result", results[i]);
+		r->updated = now;
+	}
+	/* completed sets leave the queue */
+	for (size_t s = 0; s < ctx->store.pending.nr;) {
+		struct emu_obj *set = ctx->store.pending.v[s];
+		bool open = false;
+
+		for (size_t i = 0; i < set->kids.nr && !open; i++) {
+			const char *st =
+			        ads_json_str(set->kids.v[i]->f, "status");
+
+			open = st && (!strcmp(st, "INITIAL") ||
+			              !strcmp(st, "IN_PROGRESS"));
+		}
+		if (open) {
+			s++;
+			continue;
+		}
+		set->updated = now;
+		memmove(&ctx->store.pending.v[s], &ctx->store.pending.v[s + 1],
+		        (ctx->store.pending.nr - s - 1) * sizeof(void *));
+		ctx->store.pending.nr--;
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct emu_ctx *ctx = arg;
+	struct job *jobs = NULL;
+	json_t **results = NULL;
+	bool *oks = NULL;
+	size_t njobs = 0, cap = 0;
+
+	for (;;) {
+		struct ads_emulator_runtime rt;
+		struct timespec ts;
+		size_t n;
+
+		emu_limits_runtime(&ctx->limits, &rt);
+		pthread_mutex_lock(&ctx->worker_mu);
+		if (!ctx->worker_stop) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec +=
+			        (long)(rt.async_tick_ms % 1000) * 1000000L;
+			ts.tv_sec += rt.async_tick_ms / 1000 +
+			             ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			if (!njobs && !ctx->store.pending.nr)
+				pthread_cond_timedwait(&ctx->worker_cv,
+				                       &ctx->worker_mu, &ts);
+			else
+				pthread_cond_timedwait(&ctx->worker_cv,
+				                       &ctx->worker_mu, &ts);
+		}
+		if (ctx->worker_stop) {
+			pthread_mutex_unlock(&ctx->worker_mu);
+			break;
+		}
+		pthread_mutex_unlock(&ctx->worker_mu);
+
+		/* finish last tick's jobs */
+		if (njobs) {
+			for (size_t i = 0; i < njobs; i++)
+				run_job(ctx, &jobs[i], &results[i], &oks[i]);
+			pthread_rwlock_wrlock(&ctx->store.lock);
+			finish_jobs(ctx, jobs, results, oks, njobs, emu_now());
+			pthread_rwlock_unlock(&ctx->store.lock);
+			emu_limits_count(&ctx->limits,
+			                 &ctx->limits.async_processed, njobs);
+			for (size_t i = 0; i < njobs; i++) {
+				job_free(&jobs[i]);
+				json_decref(results[i]);
+			}
+			njobs = 0;
+		}
+		n = rt.async_per_tick ? rt.async_per_tick : 1;
+		if (n > cap) {
+			jobs = xreallocarray(jobs, n, sizeof(*jobs));
+			results = xreallocarray(results, n, sizeof(*results));
+			oks = xreallocarray(oks, n, sizeof(*oks));
+			cap = n;
+		}
+		pthread_rwlock_wrlock(&ctx->store.lock);
+		njobs = start_jobs(ctx, jobs, n, emu_now());
+		pthread_rwlock_unlock(&ctx->store.lock);
+	}
+	for (size_t i = 0; i < njobs; i++)
+		job_free(&jobs[i]);
+	free(jobs);
+	free(results);
+	free(oks);
+	return NULL;
+}
+
+int emu_async_start(struct emu_ctx *ctx)
+{
+	pthread_mutex_init(&ctx->worker_mu, NULL);
+	pthread_cond_init(&ctx->worker_cv, NULL);
+	ctx->worker_stop = false;
+	if (pthread_create(&ctx->worker, NULL, worker, ctx))
+		return -1;
+	ctx->worker_running = true;
+	return 0;
+}
+
+void emu_async_stop(struct emu_ctx *ctx)
+{
+	if (!ctx->worker_running)
+		return;
+	pthread_mutex_lock(&ctx->worker_mu);
+	ctx->worker_stop = true;
+	pthread_cond_signal(&ctx->worker_cv);
+	pthread_mutex_unlock(&ctx->worker_mu);
+	pthread_join(ctx->worker, NULL);
+	ctx->worker_running = false;
+	pthread_mutex_destroy(&ctx->worker_mu);
+	pthread_cond_destroy(&ctx->worker_cv);
+}
