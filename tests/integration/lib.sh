@@ -1,0 +1,130 @@
+# Shared helpers for integration tests (POSIX sh). Source it:
+#   . "$(dirname "$0")/lib.sh"
+# Environment from ctest: ADSCTL (the binary), ADS_BUILD_DIR, ADS_SOURCE_DIR.
+#
+#   emu_start [adsctl emulator options...]  start the emulator; sets EMU_URL
+#   emu_stop                                SIGTERM it and wait (state saved)
+#   api METHOD PATH [curl args...]          Graph call with token $TOKEN under
+#                                           /$API_VERSION/; body in $RESP_FILE,
+#                                           HTTP status in $STATUS
+#   raw METHOD URL [curl args...]           any URL (admin endpoints, next links)
+#   jq_py 'EXPR'                            print EXPR evaluated in python3 with
+#                                           d = the last response's JSON
+#   check 'EXPR' [what]                     fail unless EXPR is true for d
+#   assert_eq ACTUAL EXPECTED [what]
+#   expect_error STATUS CODE [SUBCODE]      last response is a Graph error
+#   fail MESSAGE
+set -u
+
+: "${ADSCTL:?run through ctest (ADSCTL is not set)}"
+# the system interpreter starts 10x faster than a pyenv shim
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+TOKEN=${TOKEN:-test-token}
+API_VERSION=${API_VERSION:-v25.0}
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/adsctl-it.XXXXXX")
+RESP_FILE="$TEST_TMP/resp.json"
+HDR_FILE="$TEST_TMP/headers.txt"
+EMU_PID=
+EMU_URL=
+STATUS=
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -s "$RESP_FILE" ]; then
+		echo "last response ($STATUS):" >&2
+		head -c 2000 "$RESP_FILE" >&2
+		echo >&2
+	fi
+	exit 1
+}
+
+cleanup() {
+	if [ -n "$EMU_PID" ]; then
+		kill "$EMU_PID" 2>/dev/null
+		wait "$EMU_PID" 2>/dev/null
+	fi
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT INT TERM
+
+emu_start() {
+	out="$TEST_TMP/emu.out"
+	: >"$out"
+	"$ADSCTL" emulator --port 0 "$@" >"$out" 2>"$TEST_TMP/emu.err" &
+	EMU_PID=$!
+	i=0
+	while [ ! -s "$out" ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && fail "emulator did not start: $(cat "$TEST_TMP/emu.err")"
+		kill -0 "$EMU_PID" 2>/dev/null ||
+			fail "emulator exited: $(cat "$TEST_TMP/emu.err")"
+		sleep 0.05
+	done
+	EMU_URL=$(head -1 "$out")
+	case "$EMU_URL" in
+	http://127.0.0.1:*) ;;
+	*) fail "unexpected first line from adsctl emulator: $EMU_URL" ;;
+	esac
+}
+
+emu_stop() {
+	[ -n "$EMU_PID" ] || return 0
+	kill -TERM "$EMU_PID"
+	wait "$EMU_PID"
+	rc=$?
+	EMU_PID=
+	[ $rc -eq 0 ] || fail "adsctl emulator exited with $rc"
+}
+
+raw() {
+	m=$1
+	u=$2
+	shift 2
+	STATUS=$(curl -sg -o "$RESP_FILE" -D "$HDR_FILE" -w '%{http_code}' \
+		-X "$m" "$u" "$@") || STATUS=000
+}
+
+api() {
+	m=$1
+	p=$2
+	shift 2
+	case "$p" in
+	*\?*) sep='&' ;;
+	*) sep='?' ;;
+	esac
+	raw "$m" "$EMU_URL/$API_VERSION/$p${sep}access_token=$TOKEN" "$@"
+}
+
+jq_py() {
+	$PY - "$RESP_FILE" "$1" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except ValueError:
+    d = None
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (dict, list)) else v)
+PY
+}
+
+check() {
+	r=$(jq_py "bool($1)") || fail "${2:-check}: cannot evaluate $1"
+	[ "$r" = "True" ] || fail "${2:-check}: expected $1"
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+expect_error() {
+	assert_eq "$STATUS" "$1" "HTTP status"
+	assert_eq "$(jq_py "d['error']['code']")" "$2" "error code"
+	if [ $# -ge 3 ]; then
+		assert_eq "$(jq_py "d['error'].get('error_subcode')")" "$3" \
+			"error subcode"
+	fi
+}
+
+header() {
+	grep -i "^$1:" "$HDR_FILE" | head -1 | sed 's/^[^:]*: *//' | tr -d '\r'
+}
