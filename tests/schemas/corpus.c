@@ -233,7 +233,8 @@ static void list(struct ads_strvec *out, const char *dir, bool dirs)
 		free(p);
 	}
 	closedir(d);
-	qsort(out->v, out->nr, sizeof(*out->v), cmp_names);
+	if (out->nr) /* qsort must not get NULL, even for no elements */
+		qsort(out->v, out->nr, sizeof(*out->v), cmp_names);
 }
 
 /* Every .yaml file below dir (projects nest a level or two). */
