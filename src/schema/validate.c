@@ -191,6 +191,15 @@ static void subject(const struct vctx *v, struct ads_buf *b)
 	sch_msg_subject(b, v->path, v->depth, v->key_mode);
 }
 
+/* Appends " for 'x'" naming the subject; nothing at the root. */
+static void for_subject(const struct vctx *v, struct ads_buf *b)
+{
+	if (!v->depth)
+		return;
+	ads_buf_addstr(b, " for ");
+	subject(v, b);
+}
+
 /* The name of the member being validated ("" at the root). */
 static const char *field_name(const struct vctx *v)
 {
@@ -205,14 +214,16 @@ static bool in_enum(const struct sch_node *n, const json_t *inst)
 	const json_t *item;
 	size_t i;
 
-	if (json_is_string(inst) && ads_map_count(&n->enum_strs) &&
-	    ads_map_get(&n->enum_strs, json_string_value(inst)))
-		/* a lookup by C string: recheck for embedded NULs */
-		return sch_json_equal(
-		        ads_map_get(&n->enum_strs, json_string_value(inst)),
-		        inst);
-	if (json_is_string(inst) && !n->enum_has_nonstr)
-		return false;
+	if (json_is_string(inst)) {
+		/* looked up as a C string: recheck for embedded NULs */
+		const json_t *hit =
+		        ads_map_get(&n->enum_strs, json_string_value(inst));
+
+		if (hit && sch_json_equal(hit, inst))
+			return true;
+		if (!n->enum_has_nonstr)
+			return false;
+	}
 	json_array_foreach(n->enum_vals, i, item)
 		if (sch_json_equal(item, inst))
 			return true;
@@ -244,6 +255,8 @@ static bool check_value(struct vctx *v, const struct sch_node *n,
 	struct ads_buf m = ADS_BUF_INIT;
 
 	if (n->const_val && !sch_json_equal(n->const_val, inst)) {
+		if (!v->out)
+			return false; /* check mode: no words needed */
 		subject(v, &m);
 		ads_buf_addstr(&m, " must be ");
 		sch_msg_value(&m, n->const_val);
@@ -252,12 +265,14 @@ static bool check_value(struct vctx *v, const struct sch_node *n,
 			return false;
 	}
 	if (n->enum_vals && !in_enum(n, inst)) {
+		if (!v->out)
+			return false; /* check mode: no words needed */
 		sch_msg_value(&m, inst);
 		if (v->key_mode) {
 			ads_buf_addstr(&m, " is not a valid field name");
 		} else {
-			ads_buf_addstr(&m, " is not a valid value for ");
-			subject(v, &m);
+			ads_buf_addstr(&m, " is not a valid value");
+			for_subject(v, &m);
 		}
 		sch_msg_enum_list(&m, n->enum_vals);
 		ok = report(v, n, "enum", false,
@@ -301,6 +316,8 @@ static bool check_number(struct vctx *v, const struct sch_node *n,
 			bad = i == 2 ? c <= 0 : c >= 0;
 		if (!bad)
 			continue;
+		if (!v->out)
+			return false; /* check mode: no words needed */
 		subject(v, &m);
 		ads_buf_addf(&m, " must be %s ", limits[i].words);
 		sch_msg_number(&m, lim);
@@ -311,6 +328,8 @@ static bool check_number(struct vctx *v, const struct sch_node *n,
 	if (n->multiple_of.set && !sch_multiple_of(inst, &n->multiple_of)) {
 		struct ads_buf m = ADS_BUF_INIT;
 
+		if (!v->out)
+			return false; /* check mode: no words needed */
 		subject(v, &m);
 		ads_buf_addstr(&m, " must be a multiple of ");
 		sch_msg_number(&m, &n->multiple_of);
@@ -343,6 +362,8 @@ static bool check_string(struct vctx *v, const struct sch_node *n,
 		struct ads_buf m = ADS_BUF_INIT;
 
 		if (n->min_length >= 0 && len < (size_t)n->min_length) {
+			if (!v->out)
+				return false; /* check mode: no words needed */
 			subject(v, &m);
 			if (n->min_length == 1)
 				ads_buf_addstr(&m, " must not be empty");
@@ -355,6 +376,8 @@ static bool check_string(struct vctx *v, const struct sch_node *n,
 			ok = report(v, n, "minLength", false, NULL, &m);
 		}
 		if (n->max_length >= 0 && len > (size_t)n->max_length) {
+			if (!v->out)
+				return false; /* check mode: no words needed */
 			subject(v, &m);
 			ads_buf_addf(&m,
 			             " must be at most %" JSON_INTEGER_FORMAT
@@ -371,6 +394,8 @@ static bool check_string(struct vctx *v, const struct sch_node *n,
 
 		if (rc == 1)
 			return ok;
+		if (!v->out)
+			return false; /* check mode: no words needed */
 		sch_msg_value(&m, inst);
 		if (rc < 0) {
 			ads_buf_addstr(&m, " could not be checked against the "
@@ -379,9 +404,8 @@ static bool check_string(struct vctx *v, const struct sch_node *n,
 			ads_buf_addstr(&m, " is not a valid field name "
 			                   "(it must match ");
 		} else {
-			ads_buf_addstr(&m, " is not in the expected format "
-			                   "for ");
-			subject(v, &m);
+			ads_buf_addstr(&m, " is not in the expected format");
+			for_subject(v, &m);
 			ads_buf_addstr(&m, " (it must match ");
 		}
 		ads_buf_addstr(&m, n->pattern.source);
@@ -446,6 +470,8 @@ static bool report_count(struct vctx *v, const struct sch_node *n,
 {
 	struct ads_buf m = ADS_BUF_INIT;
 
+	if (!v->out)
+		return false; /* check mode: no words needed */
 	subject(v, &m);
 	if (at_least && limit == 1 && !have)
 		ads_buf_addstr(&m, " must not be empty");
@@ -482,6 +508,8 @@ static bool check_contains(struct vctx *v, const struct sch_node *n,
 	if (n->contains->const_val && n->min_contains == 1) {
 		struct ads_buf m = ADS_BUF_INIT;
 
+		if (!v->out)
+			return false; /* check mode: no words needed */
 		subject(v, &m);
 		ads_buf_addstr(&m, " must include ");
 		sch_msg_value(&m, n->contains->const_val);
@@ -509,6 +537,8 @@ static bool check_array(struct vctx *v, const struct sch_node *n,
 	if (n->unique_items && find_duplicate(inst, &first, &second)) {
 		struct ads_buf m = ADS_BUF_INIT;
 
+		if (!v->out)
+			return false; /* check mode: no words needed */
 		subject(v, &m);
 		ads_buf_addstr(&m, " must not list the same value twice (");
 		sch_msg_value(&m, json_array_get(inst, first));
@@ -555,6 +585,8 @@ static bool unknown_field(struct vctx *v, const struct sch_node *n,
 {
 	struct ads_buf m = ADS_BUF_INIT;
 
+	if (!v->out)
+		return false; /* check mode: no words needed */
 	ads_buf_addf(&m, "unknown field '%s'", key);
 	return report(v, n, kw, true,
 	              v->out ? ads_suggest(key, names, nnames) : NULL, &m);
@@ -647,6 +679,8 @@ static bool check_object(struct vctx *v, const struct sch_node *n,
 	for (size_t i = 0; i < n->nrequired; i++) {
 		if (json_object_get(inst, n->required[i]))
 			continue;
+		if (!v->out)
+			return false; /* check mode: no words needed */
 		ads_buf_addf(&m, "missing required field '%s'", n->required[i]);
 		ok = report(v, n, "required", false, NULL, &m);
 		if (!v->out)
@@ -660,6 +694,8 @@ static bool check_object(struct vctx *v, const struct sch_node *n,
 		for (size_t k = 0; k < d->nrequired; k++) {
 			if (json_object_get(inst, d->required[k]))
 				continue;
+			if (!v->out)
+				return false; /* check mode: no words needed */
 			ads_buf_addf(&m,
 			             "missing field '%s' (required when '%s' "
 			             "is set)",
@@ -831,11 +867,11 @@ static bool check_not(struct vctx *v, const struct sch_node *n,
 	} else if ((s->const_val || s->enum_vals) && !json_is_object(inst) &&
 	           !json_is_array(inst)) {
 		sch_msg_value(&m, inst);
-		ads_buf_addstr(&m, " is not allowed for ");
-		subject(v, &m);
+		ads_buf_addstr(&m, " is not allowed");
+		for_subject(v, &m);
 	} else {
 		subject(v, &m);
-		ads_buf_addstr(&m, " has a value that is not allowed here");
+		ads_buf_addstr(&m, " is not allowed in this form");
 	}
 	return report(v, n, "not", false, NULL, &m);
 }
@@ -956,7 +992,9 @@ static bool check_unevaluated(struct vctx *v, const struct sch_node *n,
 			if (ev_get(ev, i))
 				continue;
 			push_index(v, i);
-			if (u->is_bool && !u->bool_val) {
+			if (u->is_bool && !u->bool_val && !v->out) {
+				ok = false;
+			} else if (u->is_bool && !u->bool_val) {
 				struct ads_buf m = ADS_BUF_INIT;
 
 				subject(v, &m);
@@ -983,6 +1021,8 @@ static bool report_false(struct vctx *v, const struct sch_node *n)
 	struct ads_buf m = ADS_BUF_INIT;
 	bool member = v->depth && v->path[v->depth - 1].key && !v->key_mode;
 
+	if (!v->out)
+		return false; /* check mode: no words needed */
 	if (member) {
 		ads_buf_addf(&m, "field '%s' is not allowed here",
 		             field_name(v));
@@ -998,6 +1038,8 @@ static bool report_type(struct vctx *v, const struct sch_node *n,
 {
 	struct ads_buf m = ADS_BUF_INIT;
 
+	if (!v->out)
+		return false; /* check mode: no words needed */
 	subject(v, &m);
 	ads_buf_addstr(&m, " must be ");
 	sch_msg_types(&m, n->types);
@@ -1006,30 +1048,51 @@ static bool report_type(struct vctx *v, const struct sch_node *n,
 	return report(v, n, "type", false, NULL, &m);
 }
 
+/* Length of the longest common prefix of two pointers, by whole tokens. */
+static size_t common_tokens(const char *a, const char *b)
+{
+	size_t end = 0;
+
+	for (size_t i = 0;; i++) {
+		if ((!a[i] || a[i] == '/') && (!b[i] || b[i] == '/')) {
+			end = i;
+			if (!a[i] || !b[i])
+				break;
+		} else if (a[i] != b[i]) {
+			break;
+		}
+	}
+	return end;
+}
+
 /*
- * x-message: the schema author's words replace every failure found under
- * this schema object, one failure per instance location.
+ * x-message: the schema author's words replace everything found under this
+ * schema object. The failures become one, placed where they all are (their
+ * common ancestor), keeping the first keyword and suggestion.
  */
 static void apply_xmessage(struct vctx *v, const struct sch_node *n,
                            size_t mark)
 {
 	struct fvec *o = v->out;
-	size_t w = mark;
+	struct failure *f = &o->v[mark];
+	bool same = true;
 
-	for (size_t r = mark; r < o->nr; r++) {
-		bool dup = false;
-
-		for (size_t k = mark; k < w && !dup; k++)
-			dup = !strcmp(o->v[k].ptr, o->v[r].ptr);
-		if (dup) {
-			free_failure(&o->v[r]);
-			continue;
-		}
-		free(o->v[r].message);
-		o->v[r].message = xstrdup(n->xmessage);
-		o->v[w++] = o->v[r];
+	for (size_t r = mark + 1; r < o->nr; r++) {
+		same = same && !strcmp(f->ptr, o->v[r].ptr);
+		f->ptr[common_tokens(f->ptr, o->v[r].ptr)] = '\0';
+		if (!f->suggestion)
+			f->suggestion = o->v[r].suggestion;
+		free_failure(&o->v[r]);
 	}
-	o->nr = w;
+	o->nr = mark + 1;
+	if (!same) {
+		f->at_key = false;
+		f->depth = 0;
+		for (const char *p = f->ptr; *p; p++)
+			f->depth += *p == '/';
+	}
+	free(f->message);
+	f->message = xstrdup(n->xmessage);
 }
 
 static bool enter(struct vctx *v, const struct sch_node *n, bool *pushed)

@@ -184,8 +184,8 @@ static void test_enum(void **state)
 	       NULL);
 	/* the suggestion ignores case */
 	expect("{\"enum\": [\"ACTIVE\", \"PAUSED\"]}", "\"paused\"",
-	       "|enum|'paused' is not a valid value for the value (expected "
-	       "one of ACTIVE, PAUSED)|PAUSED",
+	       "|enum|'paused' is not a valid value (expected one of ACTIVE, "
+	       "PAUSED)|PAUSED",
 	       NULL);
 	expect("{\"properties\": {\"c\": {\"enum\": [\"A\", \"B\", \"C\", "
 	       "\"D\", \"E\", \"F\", \"G\", \"H\", \"I\"]}}}",
@@ -193,13 +193,15 @@ static void test_enum(void **state)
 	       "/c|enum|'ZZZZ' is not a valid value for 'c' (see the list of "
 	       "valid values in the manifest reference)|",
 	       NULL);
+	/* strings with NUL bytes are compared in full */
+	expect("{\"enum\": [\"a\\u0000b\", \"a\"]}", "\"a\\u0000b\"", NULL);
+	expect("{\"enum\": [\"a\"]}", "\"a\\u0000b\"",
+	       "|enum|'a' is not a valid value (expected a)|a", NULL);
 	/* numbers compare by value: 1.0 is in [1, 2] */
 	expect("{\"enum\": [1, 2, {\"a\": [true]}]}", "1.0", NULL);
 	expect("{\"enum\": [1, 2, {\"a\": [true]}]}", "{\"a\": [true]}", NULL);
 	expect("{\"enum\": [1, 2]}", "\"1\"",
-	       "|enum|'1' is not a valid value for the value (expected one "
-	       "of 1, 2)|",
-	       NULL);
+	       "|enum|'1' is not a valid value (expected one of 1, 2)|", NULL);
 }
 
 static void test_numbers(void **state)
@@ -243,8 +245,8 @@ static void test_strings(void **state)
 	       NULL);
 	/* ECMA-262 semantics: $ does not match before a final newline */
 	expect("{\"pattern\": \"^a$\"}", "\"a\\n\"",
-	       "|pattern|'a\n' is not in the expected format for the value "
-	       "(it must match ^a$)|",
+	       "|pattern|'a\n' is not in the expected format (it must match "
+	       "^a$)|",
 	       NULL);
 	/* \p{Letter} and Unicode \s, as ECMA-262 reads them */
 	expect("{\"pattern\": \"^\\\\p{Letter}+\\\\s\\\\d$\"}",
@@ -350,7 +352,7 @@ static void test_const_not(void **state)
 	       "{\"s\": \"DELETED\"}",
 	       "/s|not|'DELETED' is not allowed for 's'|", NULL);
 	expect("{\"not\": {\"type\": \"array\"}}", "[]",
-	       "|not|the value has a value that is not allowed here|", NULL);
+	       "|not|the value is not allowed in this form|", NULL);
 }
 
 static void test_alternatives(void **state)
@@ -416,6 +418,13 @@ static void test_xmessage(void **state)
 	       "/promoted_object|required|sales campaigns need a "
 	       "promoted_object with a pixel_id|",
 	       NULL);
+	/* failures under one x-message become one, where they all are */
+	expect("{\"properties\": {\"creative\": {\"type\": \"object\", "
+	       "\"required\": [\"ref\"], \"properties\": {\"ref\": {}}, "
+	       "\"additionalProperties\": false, \"x-message\": \"write { ref: "
+	       "creatives.KEY }\"}}}",
+	       "{\"creative\": {\"reff\": 1}}",
+	       "/creative|required|write { ref: creatives.KEY }|ref", NULL);
 	expect(rule, "{\"objective\": \"OUTCOME_LEADS\", \"name\": \"spring\"}",
 	       "/name|pattern|campaign names start with a country code, e.g. "
 	       "DE_spring|",
