@@ -1048,51 +1048,34 @@ static bool report_type(struct vctx *v, const struct sch_node *n,
 	return report(v, n, "type", false, NULL, &m);
 }
 
-/* Length of the longest common prefix of two pointers, by whole tokens. */
-static size_t common_tokens(const char *a, const char *b)
-{
-	size_t end = 0;
-
-	for (size_t i = 0;; i++) {
-		if ((!a[i] || a[i] == '/') && (!b[i] || b[i] == '/')) {
-			end = i;
-			if (!a[i] || !b[i])
-				break;
-		} else if (a[i] != b[i]) {
-			break;
-		}
-	}
-	return end;
-}
-
 /*
- * x-message: the schema author's words replace everything found under this
- * schema object. The failures become one, placed where they all are (their
- * common ancestor), keeping the first keyword and suggestion.
+ * x-message: the schema author's words replace every failure found under
+ * this schema object, once per instance location (the first failure there
+ * keeps its keyword; the first suggestion there is kept).
  */
 static void apply_xmessage(struct vctx *v, const struct sch_node *n,
                            size_t mark)
 {
 	struct fvec *o = v->out;
-	struct failure *f = &o->v[mark];
-	bool same = true;
+	size_t w = mark;
 
-	for (size_t r = mark + 1; r < o->nr; r++) {
-		same = same && !strcmp(f->ptr, o->v[r].ptr);
-		f->ptr[common_tokens(f->ptr, o->v[r].ptr)] = '\0';
-		if (!f->suggestion)
-			f->suggestion = o->v[r].suggestion;
-		free_failure(&o->v[r]);
+	for (size_t r = mark; r < o->nr; r++) {
+		struct failure *same = NULL;
+
+		for (size_t k = mark; k < w && !same; k++)
+			if (!strcmp(o->v[k].ptr, o->v[r].ptr))
+				same = &o->v[k];
+		if (same) {
+			if (!same->suggestion)
+				same->suggestion = o->v[r].suggestion;
+			free_failure(&o->v[r]);
+			continue;
+		}
+		free(o->v[r].message);
+		o->v[r].message = xstrdup(n->xmessage);
+		o->v[w++] = o->v[r];
 	}
-	o->nr = mark + 1;
-	if (!same) {
-		f->at_key = false;
-		f->depth = 0;
-		for (const char *p = f->ptr; *p; p++)
-			f->depth += *p == '/';
-	}
-	free(f->message);
-	f->message = xstrdup(n->xmessage);
+	o->nr = w;
 }
 
 static bool enter(struct vctx *v, const struct sch_node *n, bool *pushed)

@@ -418,13 +418,16 @@ static void test_xmessage(void **state)
 	       "/promoted_object|required|sales campaigns need a "
 	       "promoted_object with a pixel_id|",
 	       NULL);
-	/* failures under one x-message become one, where they all are */
+	/* one failure per location under an x-message, suggestions kept */
 	expect("{\"properties\": {\"creative\": {\"type\": \"object\", "
-	       "\"required\": [\"ref\"], \"properties\": {\"ref\": {}}, "
-	       "\"additionalProperties\": false, \"x-message\": \"write { ref: "
-	       "creatives.KEY }\"}}}",
+	       "\"required\": [\"ref\", \"x\"], \"properties\": {\"ref\": "
+	       "{}}, \"additionalProperties\": false, \"x-message\": \"write { "
+	       "ref: creatives.KEY }\"}}}",
 	       "{\"creative\": {\"reff\": 1}}",
-	       "/creative|required|write { ref: creatives.KEY }|ref", NULL);
+	       "/creative|required|write { ref: creatives.KEY }|",
+	       "/creative/reff|additionalProperties|write { ref: creatives.KEY "
+	       "}|ref",
+	       NULL);
 	expect(rule, "{\"objective\": \"OUTCOME_LEADS\", \"name\": \"spring\"}",
 	       "/name|pattern|campaign names start with a country code, e.g. "
 	       "DE_spring|",
