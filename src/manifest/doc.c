@@ -27,6 +27,11 @@
 
 /* Past this many problems a file is hopeless; say so and stop. */
 #define MAX_DIAGS_PER_FILE 100
+/*
+ * Text (scalars and keys) once aliases are expanded. Node counts alone do
+ * not bound memory: a thousand aliases to one long string are few nodes.
+ */
+#define MAX_EXPANDED_BYTES (8u * ADS_MANIFEST_MAX_BYTES)
 #define YAML_TAG_PREFIX    "tag:yaml.org,2002:"
 
 struct docpriv {
@@ -39,6 +44,7 @@ struct anchor {
 	json_t *node; /* a reference is held */
 	const char *text; /* scalars: the source text (for use as a key) */
 	size_t nodes; /* nodes in the subtree, itself included */
+	size_t bytes; /* text in the subtree, keys included */
 	unsigned height; /* 0 for scalars, 1 + tallest child otherwise */
 	size_t seq; /* definition order, to spot recursive aliases */
 };
@@ -58,6 +64,7 @@ struct frame {
 	size_t start; /* its first entry in members or items */
 	size_t merge_start; /* its first entry in merges */
 	size_t nodes_start; /* nnodes before it was opened */
+	size_t bytes_start; /* nbytes when it was opened */
 	unsigned max_child; /* height of its tallest child */
 	char *anchor; /* owned; NULL when it has none */
 	size_t anchor_seq;
@@ -93,6 +100,7 @@ struct parser {
 	struct ads_map anchors; /* name -> struct anchor */
 	size_t anchor_seq;
 	size_t nnodes; /* after alias expansion */
+	size_t nbytes; /* of text, after alias expansion */
 	unsigned ndocs;
 	unsigned nerrors;
 	bool stop;
@@ -307,6 +315,19 @@ static bool count_nodes(struct parser *p, size_t n, struct ads_pos at)
 	return true;
 }
 
+static bool count_bytes(struct parser *p, size_t n, struct ads_pos at)
+{
+	if (n > MAX_EXPANDED_BYTES - p->nbytes) {
+		diag(p, at, "yaml.too-much-text",
+		     "aliases expand to too much text (limit %u MiB)",
+		     (unsigned)(MAX_EXPANDED_BYTES >> 20));
+		p->stop = true;
+		return false;
+	}
+	p->nbytes += n;
+	return true;
+}
+
 static struct frame *top(struct parser *p)
 {
 	return p->nframes ? &p->frames[p->nframes - 1] : NULL;
@@ -327,14 +348,15 @@ static void free_anchor(void *v)
 }
 
 static void define_anchor(struct parser *p, const char *name, json_t *node,
-                          const char *text, size_t nodes, unsigned height,
-                          size_t seq)
+                          const char *text, size_t nodes, size_t bytes,
+                          unsigned height, size_t seq)
 {
 	struct anchor *a = xmalloc(sizeof(*a)), *old;
 
 	a->node = json_incref(node);
 	a->text = text;
 	a->nodes = nodes;
+	a->bytes = bytes;
 	a->height = height;
 	a->seq = seq;
 	old = ads_map_put(&p->anchors, name, a);
@@ -409,6 +431,8 @@ static void set_key(struct parser *p, const char *s, size_t n, bool merge,
 	const char *key;
 
 	f->key_state = KEY_DISCARD;
+	if (!count_bytes(p, n, at))
+		return;
 	if (memchr(s, '\0', n)) {
 		diag(p, at, "yaml.key", "a key cannot contain a NUL character");
 		return;
@@ -574,12 +598,12 @@ static void on_scalar(struct parser *p, const yaml_event_t *ev)
 				        p, anchor, v,
 				        ads_arena_strndup(
 				                &p->priv->locs.strings, s, n),
-				        1, 0, ++p->anchor_seq);
+				        1, n, 0, ++p->anchor_seq);
 			json_decref(v);
 		}
 		return;
 	}
-	if (!count_nodes(p, 1, at))
+	if (!count_nodes(p, 1, at) || !count_bytes(p, n, at))
 		return;
 	v = scalar_value(p, ev, at);
 	if (!p->nframes && !n && !tag &&
@@ -588,7 +612,7 @@ static void on_scalar(struct parser *p, const yaml_event_t *ev)
 	if (anchor)
 		define_anchor(p, anchor, v,
 		              ads_arena_strndup(&p->priv->locs.strings, s, n),
-		              1, 0, ++p->anchor_seq);
+		              1, n, 0, ++p->anchor_seq);
 	add_value(p, v, at, 0);
 }
 
@@ -643,7 +667,7 @@ static void on_alias(struct parser *p, const yaml_event_t *ev)
 		p->stop = true;
 		return;
 	}
-	if (!count_nodes(p, a->nodes, at))
+	if (!count_nodes(p, a->nodes, at) || !count_bytes(p, a->bytes, at))
 		return;
 	v = copy_node(p->priv, a->node);
 	add_value(p, v, at, a->height);
@@ -689,6 +713,7 @@ static void on_start(struct parser *p, const yaml_event_t *ev, bool is_obj)
 	f->start = is_obj ? p->nmembers : p->nitems;
 	f->merge_start = p->nmerges;
 	f->nodes_start = p->nnodes - 1;
+	f->bytes_start = p->nbytes;
 	if (anchor) {
 		f->anchor = xstrdup(anchor);
 		f->anchor_seq = ++p->anchor_seq;
@@ -791,7 +816,8 @@ static void on_end(struct parser *p)
 	p->nframes--;
 	if (done.anchor) {
 		define_anchor(p, done.anchor, done.node, NULL,
-		              p->nnodes - done.nodes_start, done.max_child + 1,
+		              p->nnodes - done.nodes_start,
+		              p->nbytes - done.bytes_start, done.max_child + 1,
 		              done.anchor_seq);
 		free(done.anchor);
 	}

@@ -107,8 +107,7 @@ static char *make_tmpdir(void)
 	return xstrdup(dir);
 }
 
-static __attribute__((unused)) void write_file(const char *dir, const char *rel,
-                                               const char *text)
+static void write_file(const char *dir, const char *rel, const char *text)
 {
 	char *path = ads_path_join(dir, rel);
 	char *parent = ads_path_dirname(path);
@@ -568,6 +567,28 @@ static void test_alias_bomb(void **state)
 	ads_buf_release(&b);
 }
 
+static void test_alias_text_bomb(void **state)
+{
+	struct ads_buf b = ADS_BUF_INIT;
+	struct ads_diags d = ADS_DIAGS_INIT;
+
+	(void)state;
+	/* few nodes, but each alias copies 40 kB: 40 MB from 44 kB */
+	ads_buf_addstr(&b, "s: &s ");
+	ads_buf_addchars(&b, 'x', 40000);
+	ads_buf_addstr(&b, "\nl: [*s");
+	for (int i = 0; i < 1000; i++)
+		ads_buf_addstr(&b, ", *s");
+	ads_buf_addstr(&b, "]\n");
+	parse_fail(b.buf, b.len, &d);
+	assert_int_equal(d.nr, 1);
+	assert_string_equal(d.v[0].msg, "aliases expand to too much text "
+	                                "(limit 32 MiB)");
+	assert_int_equal(d.v[0].line, 2);
+	ads_diags_release(&d);
+	ads_buf_release(&b);
+}
+
 /* ---- limits and hostile input ---- */
 
 static void test_deep_nesting(void **state)
@@ -771,6 +792,292 @@ static void test_too_many_problems(void **state)
 	ads_buf_release(&b);
 }
 
+/* ---- projects ---- */
+
+static const struct ads_diag *find_diag(const struct ads_diags *d,
+                                        const char *needle)
+{
+	for (size_t i = 0; i < d->nr; i++)
+		if (strstr(d->v[i].msg, needle))
+			return &d->v[i];
+	fail_msg("no diagnostic says '%s'", needle);
+	return NULL;
+}
+
+static void expect_diag_at(const struct ads_diags *d, const char *needle,
+                           enum ads_severity sev, const char *file,
+                           unsigned line, unsigned col)
+{
+	const struct ads_diag *g = find_diag(d, needle);
+
+	assert_int_equal(g->sev, sev);
+	assert_string_equal(g->file, file);
+	assert_int_equal(g->line, line);
+	assert_int_equal(g->col, col);
+}
+
+static void test_project_not_found(void **state)
+{
+	char *dir = make_tmpdir();
+	struct ads_source src;
+	struct ads_project *p = NULL;
+	struct ads_diags d = ADS_DIAGS_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
+	char *want = xasprintf("no adsctl.yaml in '%s' (is this an adsctl "
+	                       "project?)",
+	                       dir);
+
+	(void)state;
+	ads_source_fs(&src, dir);
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err),
+	                 ADS_ENOTFOUND);
+	assert_null(p);
+	assert_string_equal(err.msg, want);
+	ads_error_release(&err);
+	ads_diags_release(&d);
+	remove_tree(dir);
+	free(want);
+	free(dir);
+}
+
+static void test_project_includes(void **state)
+{
+	char *dir = make_tmpdir();
+	char *display = ads_path_join(dir, "adsctl.yaml");
+	char *broken = ads_path_join(dir, "campaigns/b.yaml");
+	struct ads_source src;
+	struct ads_project *p = NULL;
+	struct ads_diags d = ADS_DIAGS_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
+	const char *names[] = { "adsctl.yaml", "campaigns/a.yaml",
+		                "creatives/c.yaml", "top.yaml" };
+
+	(void)state;
+	write_file(dir, "adsctl.yaml",
+	           "stack: acme\n"
+	           "account: act_1\n"
+	           "include:\n"
+	           "  - campaigns/*.yaml\n"
+	           "  - creatives/*.yaml\n"
+	           "  - audiences/*.yaml\n"
+	           "  - ../outside/*.yaml\n"
+	           "  - /etc/*.yaml\n"
+	           "  - 42\n"
+	           "  - campaigns/a.yaml\n"
+	           "  - ./campaigns/../campaigns/*.yaml\n"
+	           "  - '*.yaml'\n"
+	           "  - campaigns/sub/*.yaml\n"
+	           "  - ''\n");
+	write_file(dir, "campaigns/a.yaml", "campaigns:\n  a: {name: A}\n");
+	write_file(dir, "campaigns/b.yaml", "campaigns:\n  b: {name: [B}\n");
+	write_file(dir, "campaigns/sub/x.yaml/keep", "a directory\n");
+	write_file(dir, "campaigns/notes.txt", "not yaml\n");
+	write_file(dir, "creatives/c.yaml", "creatives: {}\n");
+	write_file(dir, "top.yaml", "audiences: {}\n");
+	ads_source_fs(&src, dir);
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err), 0);
+	assert_false(ads_error_is_set(&err));
+
+	/* sorted, each file once, adsctl.yaml first and only once */
+	assert_int_equal(p->ndocs, 4);
+	assert_ptr_equal(p->main, p->docs[0]);
+	for (size_t i = 0; i < 4; i++) {
+		char *want = ads_path_join(dir, names[i]);
+
+		assert_string_equal(p->docs[i]->path, want);
+		free(want);
+	}
+	assert_non_null(json_object_get(p->docs[1]->root, "campaigns"));
+
+	expect_diag_at(&d,
+	               "include pattern 'audiences/*.yaml' matches no "
+	               "files",
+	               ADS_SEV_WARNING, display, 6, 5);
+	expect_diag_at(&d, "campaigns/sub/*.yaml' matches no files",
+	               ADS_SEV_WARNING, display, 13, 5);
+	expect_diag_at(&d,
+	               "include pattern '../outside/*.yaml' reaches outside "
+	               "the project directory",
+	               ADS_SEV_ERROR, display, 7, 5);
+	expect_diag_at(&d,
+	               "include pattern '/etc/*.yaml' is an absolute path; "
+	               "patterns are relative to the project directory",
+	               ADS_SEV_ERROR, display, 8, 5);
+	expect_diag_at(&d, "include is a glob pattern or a list of them",
+	               ADS_SEV_ERROR, display, 9, 5);
+	expect_diag_at(&d, "include pattern is empty", ADS_SEV_ERROR, display,
+	               14, 5);
+	/* the broken file is reported where it breaks; the rest loaded */
+	expect_diag_at(&d, "invalid YAML", ADS_SEV_ERROR, broken, 2, 15);
+	assert_int_equal(d.nwarnings, 2);
+	assert_int_equal(d.nerrors, 5);
+	ads_project_free(p);
+	ads_diags_release(&d);
+	remove_tree(dir);
+	free(broken);
+	free(display);
+	free(dir);
+}
+
+static void test_project_shapes(void **state)
+{
+	char *dir = make_tmpdir();
+	char *display = ads_path_join(dir, "adsctl.yaml");
+	struct ads_source src;
+	struct ads_project *p = NULL;
+	struct ads_diags d = ADS_DIAGS_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
+
+	(void)state;
+	ads_source_fs(&src, dir);
+
+	/* a single-file project: resources beside the settings */
+	write_file(dir, "adsctl.yaml",
+	           "stack: s\naccount: act_1\ncampaigns: {}\n");
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err), 0);
+	assert_int_equal(p->ndocs, 1);
+	assert_int_equal(d.nr, 0);
+	ads_project_free(p);
+
+	/* include as one string */
+	write_file(dir, "adsctl.yaml", "include: c/*.yaml\n");
+	write_file(dir, "c/one.yaml", "campaigns: {}\n");
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err), 0);
+	assert_int_equal(p->ndocs, 2);
+	assert_int_equal(d.nr, 0);
+	ads_project_free(p);
+
+	/* include of the wrong type: a diagnostic, the project still loads */
+	write_file(dir, "adsctl.yaml", "stack: s\ninclude: {a: b}\n");
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err), 0);
+	assert_int_equal(p->ndocs, 1);
+	expect_diag_at(&d, "include is a glob pattern or a list of them",
+	               ADS_SEV_ERROR, display, 2, 10);
+	ads_project_free(p);
+	ads_diags_release(&d);
+
+	/* adsctl.yaml must be a map */
+	write_file(dir, "adsctl.yaml", "- a\n- b\n");
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err),
+	                 ADS_EINVALID);
+	expect_diag_at(&d, "adsctl.yaml must be a map of settings",
+	               ADS_SEV_ERROR, display, 1, 1);
+	ads_error_release(&err);
+	ads_diags_release(&d);
+
+	/* a broken adsctl.yaml fails the project */
+	write_file(dir, "adsctl.yaml", "stack: [\n");
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err),
+	                 ADS_EINVALID);
+	assert_true(ads_error_is_set(&err));
+	assert_int_equal(d.nerrors, 1);
+	assert_string_equal(d.v[0].file, display);
+	ads_error_release(&err);
+	ads_diags_release(&d);
+	remove_tree(dir);
+	free(display);
+	free(dir);
+}
+
+static void test_project_paths(void **state)
+{
+	char *dir = make_tmpdir();
+	char *odd = ads_path_join(dir, "proj [1]*");
+	char *huge = ads_path_join(odd, "big/huge.yaml");
+	char cwd[PATH_MAX];
+	struct ads_source src;
+	struct ads_project *p = NULL;
+	struct ads_diags d = ADS_DIAGS_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
+	int fd;
+
+	(void)state;
+	/* glob characters in the root are taken literally */
+	write_file(odd, "adsctl.yaml", "include: ['*.yaml', big/*.yaml]\n");
+	write_file(odd, "a.yaml", "campaigns: {}\n");
+	write_file(odd, "big/huge.yaml", "");
+	/* an over-large file is refused without being read */
+	fd = open(huge, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 5 << 20), 0);
+	close(fd);
+	ads_source_fs(&src, odd);
+	assert_int_equal(ads_project_load(&p, odd, &src, &d, &err), 0);
+	assert_int_equal(p->ndocs, 2);
+	assert_int_equal(d.nr, 1);
+	assert_string_equal(d.v[0].msg,
+	                    "file is too large (the limit is 4 MiB)");
+	ads_project_free(p);
+	ads_diags_release(&d);
+
+	/* root "." shows paths as they are relative to the current dir */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(odd), 0);
+	ads_source_fs(&src, ".");
+	assert_int_equal(ads_project_load(&p, ".", &src, &d, &err), 0);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(p->ndocs, 2);
+	assert_string_equal(p->docs[0]->path, "adsctl.yaml");
+	assert_string_equal(p->docs[1]->path, "a.yaml");
+	assert_string_equal(d.v[0].file, "big/huge.yaml");
+	ads_project_free(p);
+	ads_diags_release(&d);
+	remove_tree(dir);
+	free(huge);
+	free(odd);
+	free(dir);
+}
+
+static void test_project_many_files(void **state)
+{
+	char *dir = make_tmpdir();
+	struct ads_buf b = ADS_BUF_INIT;
+	struct ads_source src;
+	struct ads_project *p = NULL;
+	struct ads_diags d = ADS_DIAGS_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
+
+	(void)state;
+	/* enough input (over 1 MiB) to be parsed on several threads */
+	write_file(dir, "adsctl.yaml", "include: c/*.yaml\n");
+	for (int i = 0; i < 40; i++) {
+		char *rel = xasprintf("c/f%02d.yaml", i);
+
+		ads_buf_reset(&b);
+		ads_buf_addf(&b, "campaigns:\n");
+		for (int j = 0; j < 1000; j++)
+			ads_buf_addf(&b, "  c%d_%d: {name: x, budget: %d}\n", i,
+			             j, j);
+		if (i % 10 == 5) /* every tenth file is broken */
+			ads_buf_addf(&b, "  bad: [\n");
+		write_file(dir, rel, b.buf);
+		free(rel);
+	}
+	ads_source_fs(&src, dir);
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err), 0);
+	assert_int_equal(p->ndocs, 1 + 36);
+	for (size_t i = 1; i < p->ndocs; i++) {
+		json_t *c = json_object_get(p->docs[i]->root, "campaigns");
+
+		assert_int_equal(json_object_size(c), 1000);
+		assert_true(strcmp(p->docs[i - 1]->path, p->docs[i]->path) < 0);
+	}
+	/* diagnostics come in file order, whatever thread found them */
+	assert_int_equal(d.nr, 4);
+	for (size_t i = 0; i < 4; i++) {
+		char *want = xasprintf("%s/c/f%02zu.yaml", dir, 10 * i + 5);
+
+		assert_string_equal(d.v[i].file, want);
+		assert_int_equal(d.v[i].line, 1003);
+		free(want);
+	}
+	ads_project_free(p);
+	ads_diags_release(&d);
+	ads_buf_release(&b);
+	remove_tree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -784,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_anchor_redefined),
 		cmocka_unit_test(test_merge_keys),
 		cmocka_unit_test(test_alias_bomb),
+		cmocka_unit_test(test_alias_text_bomb),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_encoding),
@@ -791,6 +1099,11 @@ int main(void)
 		cmocka_unit_test(test_errors_collected),
 		cmocka_unit_test(test_documents),
 		cmocka_unit_test(test_too_many_problems),
+		cmocka_unit_test(test_project_not_found),
+		cmocka_unit_test(test_project_includes),
+		cmocka_unit_test(test_project_shapes),
+		cmocka_unit_test(test_project_paths),
+		cmocka_unit_test(test_project_many_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
