@@ -186,6 +186,7 @@ struct job {
 	char *path; /* relative url */
 	char *body; /* urlencoded, or NULL */
 	json_t *spec; /* ad spec (asyncadrequestsets) */
+	json_t *results; /* the set's earlier results, for references */
 	char *bad; /* unresolved reference */
 };
 
@@ -198,6 +199,7 @@ static void job_free(struct job *j)
 	free(j->body);
 	free(j->bad);
 	json_decref(j->spec);
+	json_decref(j->results);
 }
 
 /* Results of a set's finished named requests, for {result=} references. */
@@ -258,6 +260,7 @@ static size_t start_jobs(struct emu_ctx *ctx, struct job *jobs, size_t n,
 				if (j->path && b)
 					j->body = emu_subst_refs(b, results,
 					                         &j->bad);
+				j->results = json_incref(results);
 			}
 			json_object_set_new(r->f, "status",
 			                    json_string("IN_PROGRESS"));
@@ -302,7 +305,16 @@ static void run_job(struct emu_ctx *ctx, struct job *j, json_t **result,
 			                       strlen(q + 1));
 	}
 	if (j->body)
-		emu_params_parse_query(&req.params, j->body, strlen(j->body));
+		emu_parse_body_string(&req.params, j->body);
+	if (j->results && !emu_subst_params(&req.params, j->results, &j->bad)) {
+		*result = json_pack("[{s:i,s:s}]", "error_code", 100,
+		                    "error_message",
+		                    "(#100) This request depends on a request "
+		                    "that failed");
+		emu_req_release(&req);
+		emu_resp_release(&resp);
+		return;
+	}
 	if (j->spec) {
 		const char *k;
 		json_t *v;

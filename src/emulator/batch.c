@@ -89,7 +89,7 @@ static void jp_collect(json_t *v, const char *path, struct ads_buf *out,
 		jp_collect(json_object_get(v, seg), path, out, n);
 }
 
-bool emu_refs_name(const char *s, const char *name)
+static bool refs_in(const char *s, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -98,6 +98,53 @@ bool emu_refs_name(const char *s, const char *name)
 		if (!strncmp(p + 8, name, n) && p[8 + n] == ':')
 			return true;
 	return false;
+}
+
+bool emu_refs_name(const char *s, const char *name)
+{
+	char *dec;
+	bool r;
+
+	if (refs_in(s, name))
+		return true;
+	/* references may arrive percent-encoded (003:L17347) */
+	dec = xstrdup(s);
+	ads_url_decode(dec, true);
+	r = refs_in(dec, name);
+	free(dec);
+	return r;
+}
+
+void emu_parse_body_string(struct emu_params *p, const char *body)
+{
+	/* a body encoded once too often ("name%3DX%26a%3Db", 003:L17347)
+	 * is decoded first */
+	if (!strchr(body, '=') && strstr(body, "%3D")) {
+		char *dec = xstrdup(body);
+
+		ads_url_decode(dec, true);
+		emu_params_parse_query(p, dec, strlen(dec));
+		free(dec);
+		return;
+	}
+	emu_params_parse_query(p, body, strlen(body));
+}
+
+bool emu_subst_params(struct emu_params *p, json_t *results, char **bad)
+{
+	for (size_t i = 0; i < p->nr; i++) {
+		char *v;
+
+		if (p->v[i].filename || !strstr(p->v[i].val, "{result="))
+			continue;
+		v = emu_subst_refs(p->v[i].val, results, bad);
+		if (!v)
+			return false;
+		free(p->v[i].val);
+		p->v[i].val = v;
+		p->v[i].len = strlen(v);
+	}
+	return true;
 }
 
 char *emu_subst_refs(const char *s, json_t *results, char **bad)
@@ -469,8 +516,30 @@ void emu_batch(struct emu_ctx *ctx, const struct emu_req *req,
 			emu_params_parse_query(&ir.params, q + 1,
 			                       strlen(q + 1));
 		if (body2)
-			emu_params_parse_query(&ir.params, body2,
-			                       strlen(body2));
+			emu_parse_body_string(&ir.params, body2);
+		if (strstr(ir.path, "{result=")) {
+			char *np = emu_subst_refs(ir.path, results, &bad);
+
+			if (np) {
+				free(ir.path);
+				ir.path = np;
+			}
+		}
+		if (bad || !emu_subst_params(&ir.params, results, &bad)) {
+			char msg[320];
+
+			snprintf(msg, sizeof(msg),
+			         "(#100) Cannot resolve the reference %.200s",
+			         bad ? bad : "");
+			json_array_append_new(out, item_error(100, msg));
+			items[i].state = FAILED;
+			free(bad);
+			emu_req_release(&ir);
+			emu_resp_release(&irs);
+			free(url2);
+			free(body2);
+			continue;
+		}
 		attach_files(&ir, req, json_object_get(s, "attached_files"));
 		if (!json_object_get(s, "attached_files"))
 			attach_files(&ir, req,

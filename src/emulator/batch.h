@@ -25,7 +25,11 @@ void emu_batch(struct emu_ctx *ctx, const struct emu_req *req,
  * string, or NULL with *bad set to the unresolved reference (owned).
  */
 char *emu_subst_refs(const char *s, json_t *results, char **bad);
-/* Whether s references NAME. */
+/* Substitutes references inside decoded parameter values. */
+bool emu_subst_params(struct emu_params *p, json_t *results, char **bad);
+/* Parses an urlencoded batch or async body (also one encoded twice). */
+void emu_parse_body_string(struct emu_params *p, const char *body);
+/* Whether s references NAME (also percent-encoded). */
 bool emu_refs_name(const char *s, const char *name);
 
 #endif
