@@ -43,6 +43,7 @@ static void edit(struct emu_ctx *ctx, json_t *req, struct emu_resp *resp)
 	json_object_foreach(fields, k, v) {
 		const struct emu_field *f = emu_spec_field(node, k);
 		struct emu_resp tmp;
+		const char *type;
 		json_t *c;
 
 		if (!strcmp(k, "id") || (!f && strcmp(k, "creative_id"))) {
@@ -58,7 +59,22 @@ static void edit(struct emu_ctx *ctx, json_t *req, struct emu_resp *resp)
 			continue;
 		}
 		emu_resp_init(&tmp);
-		c = emu_convert(f ? f->type : "string", v, k, &tmp);
+		/* the write type (budgets are integers), else the read type */
+		{
+			const struct emu_param *p = emu_spec_param(
+			        emu_spec_endpoint(emu_kinds[o->kind].node,
+			                          "POST", ""),
+			        k);
+
+			if (!p)
+				p = emu_spec_param(
+				        emu_spec_endpoint(
+				                "AdAccount", "POST",
+				                emu_kinds[o->kind].edge),
+				        k);
+			type = p ? p->type : f ? f->type : "string";
+		}
+		c = emu_convert(type, v, k, &tmp);
 		if (!c) {
 			const char *msg = ads_json_str(
 			        json_object_get(tmp.body, "error"), "message");
@@ -161,6 +177,9 @@ void emu_admin(struct emu_ctx *ctx, const char *method, const char *path,
 			            "change while serving");
 		} else {
 			emu_limits_set_runtime(&ctx->limits, &tmp.rt);
+			/* a new seed starts a new fault sequence */
+			if (json_object_get(req, "seed"))
+				emu_limits_reset_calls(&ctx->limits);
 			emu_resp_json(resp, 200,
 			              json_pack("{s:b}", "success", 1));
 		}

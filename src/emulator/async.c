@@ -220,6 +220,30 @@ static json_t *set_results(const struct emu_obj *set)
 	return r;
 }
 
+/* Whether r references a request of its set that has not finished:
+ * dependent requests run after what they depend on (003:L17320). */
+static bool waits(const struct emu_obj *set, const struct emu_obj *r)
+{
+	json_t *in = json_object_get(r->f, "input");
+	const char *u = ads_json_str(in, "relative_url");
+	const char *b = ads_json_str(in, "body");
+
+	for (size_t i = 0; i < set->kids.nr; i++) {
+		const struct emu_obj *q = set->kids.v[i];
+		const char *name =
+		        ads_json_str(json_object_get(q->f, "input"), "name");
+		const char *st = ads_json_str(q->f, "status");
+
+		if (q == r || !name || !st ||
+		    (strcmp(st, "INITIAL") && strcmp(st, "IN_PROGRESS")))
+			continue;
+		if ((u && emu_refs_name(u, name)) ||
+		    (b && emu_refs_name(b, name)))
+			return true;
+	}
+	return false;
+}
+
 /* Under the exclusive lock: starts up to n requests; returns how many. */
 static size_t start_jobs(struct emu_ctx *ctx, struct job *jobs, size_t n,
                          int64_t now)
@@ -236,7 +260,7 @@ static size_t start_jobs(struct emu_ctx *ctx, struct job *jobs, size_t n,
 			json_t *in = json_object_get(r->f, "input");
 			struct job *j = &jobs[got];
 
-			if (!st || strcmp(st, "INITIAL"))
+			if (!st || strcmp(st, "INITIAL") || waits(set, r))
 				continue;
 			memset(j, 0, sizeof(*j));
 			j->req_id = xstrdup(r->id);

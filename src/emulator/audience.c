@@ -57,6 +57,18 @@ static bool unhashed(const char *k)
 	       !strcmp(k, "APPUID");
 }
 
+/* One member is the same whichever schema named its keys. */
+static const char *canon_key(const char *k)
+{
+	if (!strcmp(k, "EMAIL_SHA256"))
+		return "EMAIL";
+	if (!strcmp(k, "PHONE_SHA256"))
+		return "PHONE";
+	if (!strcmp(k, "MOBILE_ADVERTISER_ID"))
+		return "MADID";
+	return k;
+}
+
 static bool is_sha256(const char *s)
 {
 	if (strlen(s) != 64)
@@ -171,7 +183,7 @@ static bool parse_payload(struct emu_resp *resp, const char *raw,
 				bad = true;
 				break;
 			}
-			ads_buf_addf(&canon, "%s=%s|", keys.v[k], v);
+			ads_buf_addf(&canon, "%s=%s|", canon_key(keys.v[k]), v);
 			any = true;
 		}
 		if (bad || !any) {

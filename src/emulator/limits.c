@@ -335,5 +335,13 @@ void emu_limits_reset_windows(struct emu_limits *l)
 	ads_map_release(&l->buckets, free);
 	ads_map_init(&l->buckets);
 	l->app_count = 0;
+	l->calls = 0;
+	pthread_mutex_unlock(&l->mu);
+}
+
+void emu_limits_reset_calls(struct emu_limits *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->calls = 0;
 	pthread_mutex_unlock(&l->mu);
 }

@@ -78,8 +78,11 @@ void emu_limits_enter(struct emu_limits *l);
 void emu_limits_leave(struct emu_limits *l);
 json_t *emu_limits_stats(struct emu_limits *l);
 void emu_limits_reset_stats(struct emu_limits *l);
-/* Forgets every rate-limit window (POST /_emulator/reset). */
+/* Forgets every rate-limit window and restarts the call numbers
+ * (POST /_emulator/reset). */
 void emu_limits_reset_windows(struct emu_limits *l);
+/* Restarts the call numbers (a new seed). */
+void emu_limits_reset_calls(struct emu_limits *l);
 
 /* splitmix64: the mixing function of the fault decisions. */
 uint64_t emu_mix64(uint64_t x);

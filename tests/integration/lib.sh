@@ -80,6 +80,7 @@ raw() {
 	m=$1
 	u=$2
 	shift 2
+	: >"$RESP_FILE"
 	STATUS=$(curl -sg -o "$RESP_FILE" -D "$HDR_FILE" -w '%{http_code}' \
 		-X "$m" "$u" "$@") || STATUS=000
 }

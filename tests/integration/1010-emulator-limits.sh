@@ -1,0 +1,124 @@
+# Rate limits (throttling and recovery, usage headers), fault injection by
+# seed, tokens from the configuration and appsecret_proof.
+. "$(dirname "$0")/lib.sh"
+
+cat >"$TEST_TMP/cfg.json" <<JSON
+{"tokens": ["tok-a", "tok-b"], "app_secret": "s3cret",
+ "rate_limits": {"ads_management": {"budget": 5, "window_seconds": 2},
+                 "custom_audience": {"budget": 3, "window_seconds": 2}},
+ "review_seconds": 0}
+JSON
+emu_start --config "$TEST_TMP/cfg.json"
+PROOF=$($PY -c 'import hmac,hashlib;print(hmac.new(b"s3cret",b"tok-a",hashlib.sha256).hexdigest())')
+
+# --- configured tokens and appsecret_proof
+raw GET "$EMU_URL/v25.0/act_9/campaigns?access_token=other&appsecret_proof=$PROOF"
+expect_error 400 190
+raw GET "$EMU_URL/v25.0/act_9/campaigns?access_token=tok-a"
+expect_error 400 100
+raw GET "$EMU_URL/v25.0/act_9/campaigns?access_token=tok-a&appsecret_proof=00"
+expect_error 400 100
+TOKEN="tok-a&appsecret_proof=$PROOF"
+
+# --- ads_management: 5 calls per 2 s window (the failed calls above had
+# no valid token and charged nothing)
+sleep 2
+n=1
+while [ $n -le 5 ]; do
+	api GET act_9/campaigns
+	assert_eq "$STATUS" 200 "call $n within budget"
+	n=$((n + 1))
+done
+BUC=$(header X-Business-Use-Case-Usage)
+$PY -c "
+import json,sys
+u = json.loads(sys.argv[1])['9'][0]
+assert u['type'] == 'ads_management' and u['call_count'] == 100, u
+assert u['estimated_time_to_regain_access'] == 0 and u['ads_api_access_tier']
+" "$BUC" || fail "usage at budget: $BUC"
+api GET act_9/campaigns
+expect_error 400 80004 2446079
+BUC=$(header X-Business-Use-Case-Usage)
+ACC=$(header X-Ad-Account-Usage)
+$PY -c "
+import json,sys
+u = json.loads(sys.argv[1])['9'][0]
+a = json.loads(sys.argv[2])
+assert u['estimated_time_to_regain_access'] == 1, u   # minutes, rounded up
+assert 0 < a['reset_time_duration'] <= 2, a           # seconds
+assert a['acc_id_util_pct'] > 100, a
+" "$BUC" "$ACC" || fail "throttled usage headers: $BUC / $ACC"
+[ -n "$(header X-App-Usage)" ] || fail "X-App-Usage missing"
+# another account is not throttled
+api GET act_10/campaigns
+assert_eq "$STATUS" 200 "other account"
+# custom_audience has its own budget and code
+n=1
+while [ $n -le 3 ]; do
+	api GET act_9/customaudiences
+	assert_eq "$STATUS" 200 "audience call $n"
+	n=$((n + 1))
+done
+api GET act_9/customaudiences
+expect_error 400 80003 2446079
+# recovery once the window has passed
+sleep 2.2
+api GET act_9/campaigns
+assert_eq "$STATUS" 200 "recovered"
+raw GET "$EMU_URL/_emulator/stats"
+check "d['throttled'] == 2" "throttled responses counted"
+
+# --- faults: same seed, same sequence -> same faults
+run_seq() {
+	raw POST "$EMU_URL/_emulator/reset"
+	raw POST "$EMU_URL/_emulator/config" -d "{\"seed\": $1, \"faults\": {\"transient\": 0.3, \"http_5xx\": 0.2}, \"rate_limits\": {\"ads_management\": {\"budget\": 100000}}}"
+	assert_eq "$STATUS" 200 "config"
+	seq=""
+	n=0
+	while [ $n -lt 20 ]; do
+		api GET act_11/campaigns
+		c=$STATUS
+		[ "$c" = 200 ] || c="$c/$(jq_py "d['error']['code'] if d else 'raw'")"
+		seq="$seq $c"
+		n=$((n + 1))
+	done
+	echo "$seq"
+}
+A=$(run_seq 7)
+B=$(run_seq 7)
+C=$(run_seq 8)
+assert_eq "$A" "$B" "same seed, same faults"
+[ "$A" != "$C" ] || fail "a different seed gave the same faults: $A"
+case "$A" in *" 200"*) ;; *) fail "no successes in $A" ;; esac
+case "$A" in *"500/"* | *"400/"* | *" 502"* | *" 503"*) ;; *) fail "no faults in $A" ;; esac
+raw GET "$EMU_URL/_emulator/stats"
+check "d['faults']['transient'] + d['faults']['http_5xx'] > 0"
+
+# --- commit then drop: the write happens, the reply never comes
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"transient": 0, "http_5xx": 0, "commit_then_drop": 1}}'
+api POST act_12/campaigns -d name=dropped -d objective=OUTCOME_SALES \
+	-d status=PAUSED -d 'special_ad_categories=[]' -d daily_budget=1000
+assert_eq "$STATUS" 000 "no reply"
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"commit_then_drop": 0, "null_batch_item": 0}}'
+api GET "act_12/campaigns?fields=name"
+check "[x['name'] for x in d['data']] == ['dropped']" "the write was committed"
+# in a batch, a dropped write comes back null, but happened
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"commit_then_drop": 1}}'
+raw POST "$EMU_URL/v25.0/" -d "access_token=$TOKEN" --data-urlencode 'batch=[{"method":"POST","relative_url":"act_13/campaigns","body":"name=n1&objective=OUTCOME_SALES&status=PAUSED&special_ad_categories=[]&daily_budget=1000"},{"method":"GET","relative_url":"act_13/campaigns?fields=name"}]'
+check "d[0] is None and d[1]['code'] == 200" "dropped item is null"
+check "[x['name'] for x in json.loads(d[1]['body'])['data']] == ['n1']"
+# null items are not executed
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"commit_then_drop": 0, "null_batch_item": 1}}'
+raw POST "$EMU_URL/v25.0/" -d "access_token=$TOKEN" --data-urlencode 'batch=[{"method":"POST","relative_url":"act_14/campaigns","body":"name=n2&objective=OUTCOME_SALES&status=PAUSED&special_ad_categories=[]&daily_budget=1000"}]'
+check "d == [None]"
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"null_batch_item": 0}}'
+api GET "act_14/campaigns"
+check "d['data'] == []" "a null item did not run"
+# runtime config refuses unknown and fixed settings
+raw POST "$EMU_URL/_emulator/config" -d '{"latency": 5}'
+assert_eq "$STATUS" 400 "unknown config key"
+raw POST "$EMU_URL/_emulator/config" -d '{"tokens": ["x"]}'
+assert_eq "$STATUS" 400 "tokens are fixed"
+
+emu_stop
+echo ok
