@@ -1,0 +1,62 @@
+# adsctl emulator as a command: URL on the first line, SIGTERM persists
+# the state to --data, which the next run loads; bad options and configs.
+. "$(dirname "$0")/lib.sh"
+
+DATA="$TEST_TMP/state.json"
+emu_start --data "$DATA"
+api POST act_7/campaigns -d name=Persisted -d objective=OUTCOME_SALES \
+	-d status=PAUSED -d 'special_ad_categories=[]' -d daily_budget=4000 \
+	--data-urlencode 'adlabels=[{"name":"keep"}]'
+CAMP=$(jq_py "d['id']")
+api POST act_7/customaudiences -d name=Aud -d customer_file_source=USER_PROVIDED_ONLY
+AUD=$(jq_py "d['id']")
+H=$($PY -c 'import hashlib;print(hashlib.sha256(b"p@x.example").hexdigest())')
+api POST "$AUD/users" --data-urlencode "payload={\"schema\":\"EMAIL_SHA256\",\"data\":[\"$H\"]}"
+emu_stop
+[ -s "$DATA" ] || fail "no state written"
+$PY -c "import json,sys;d=json.load(open(sys.argv[1]));assert d['format']=='adsctl-emulator-state'" "$DATA" ||
+	fail "state file format"
+[ "$(stat -c %a "$DATA")" = 600 ] || fail "state file mode $(stat -c %a "$DATA")"
+
+emu_start --data "$DATA"
+api GET "$CAMP?fields=name,daily_budget,adlabels"
+check "d['name'] == 'Persisted' and d['daily_budget'] == '4000' and d['adlabels'][0]['name'] == 'keep'" \
+	"reloaded"
+api GET "$AUD?fields=approximate_count"
+check "d['approximate_count'] == 1" "members reloaded"
+api POST act_7/campaigns -d name=Second -d objective=OUTCOME_SALES \
+	-d status=PAUSED -d 'special_ad_categories=[]' -d daily_budget=4000
+[ "$(jq_py "d['id']")" != "$CAMP" ] || fail "ids reused after a reload"
+api GET "act_7/campaigns?fields=name"
+check "[x['name'] for x in d['data']] == ['Second', 'Persisted']" "order kept"
+emu_stop
+
+# --- ADSCTL_ACCESS_TOKEN is the accepted token when no config lists any
+ADSCTL_ACCESS_TOKEN=env-tok emu_start
+raw GET "$EMU_URL/v25.0/act_1/campaigns?access_token=other"
+expect_error 400 190
+raw GET "$EMU_URL/v25.0/act_1/campaigns?access_token=env-tok"
+assert_eq "$STATUS" 200 "env token"
+# admin endpoints need no token and live outside the version prefix
+raw GET "$EMU_URL/_emulator/stats"
+assert_eq "$STATUS" 200 "admin"
+raw GET "$EMU_URL/v25.0/_emulator/stats?access_token=env-tok"
+assert_eq "$STATUS" 400 "admin under a version prefix is a Graph path"
+raw POST "$EMU_URL/_emulator/reset"
+raw GET "$EMU_URL/_emulator/state"
+check "d['objects'] == []" "reset"
+emu_stop
+
+# --- usage errors
+"$ADSCTL" emulator --port 99999 >/dev/null 2>"$TEST_TMP/err" && fail "bad port accepted"
+grep -q "invalid --port" "$TEST_TMP/err" || fail "bad port message: $(cat "$TEST_TMP/err")"
+echo '{"latency": 1}' >"$TEST_TMP/bad.json"
+"$ADSCTL" emulator --config "$TEST_TMP/bad.json" >/dev/null 2>"$TEST_TMP/err" &&
+	fail "bad config accepted"
+grep -q "unknown setting 'latency' (did you mean 'latency_ms'?)" "$TEST_TMP/err" ||
+	fail "bad config message: $(cat "$TEST_TMP/err")"
+echo '{"format": "something else"}' >"$TEST_TMP/bad-state.json"
+"$ADSCTL" emulator --data "$TEST_TMP/bad-state.json" >/dev/null 2>"$TEST_TMP/err" &&
+	fail "bad state accepted"
+grep -q "not an emulator state file" "$TEST_TMP/err" || fail "bad state message"
+echo ok
