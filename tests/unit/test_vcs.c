@@ -16,7 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "manifest/project.h"
 #include "util/buf.h"
+#include "util/diag.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strutil.h"
@@ -880,6 +882,126 @@ static void test_resolve(void **state)
 	free(repo);
 }
 
+/* campaigns.spring.name in a loaded document, or NULL. */
+static const char *spring_name(const struct ads_doc *doc)
+{
+	json_t *c = json_object_get(doc->root, "campaigns");
+
+	return json_string_value(
+	        json_object_get(json_object_get(c, "spring"), "name"));
+}
+
+/* The display paths of a project's documents joined with ' '; owned. */
+static char *doc_paths(const struct ads_project *p)
+{
+	struct ads_buf b = ADS_BUF_INIT;
+
+	for (size_t i = 0; i < p->ndocs; i++) {
+		if (i)
+			ads_buf_addch(&b, ' ');
+		ads_buf_addstr(&b, p->docs[i]->path);
+	}
+	return ads_buf_detach(&b, NULL);
+}
+
+/* A whole project loaded at revisions, as `adsctl diff` does. */
+static void test_project_load(void **state)
+{
+	char *repo = new_dir("load");
+	char *proj = ads_path_join(repo, "examples/proj");
+	struct ads_error err = ADS_ERROR_INIT;
+	struct ads_diags diags = ADS_DIAGS_INIT;
+	struct ads_vcs_source *head, *prev, *init;
+	struct ads_project *p = NULL;
+	struct ads_source fs;
+	struct ads_vcs *vcs;
+
+	(void)state;
+	sh(GIT "'%s' init -q -b main", repo);
+	put(repo, "README", "not a project yet\n");
+	sh(GIT "'%s' add -A && " GIT "'%s' commit -qm init", repo, repo);
+	put(proj, "adsctl.yaml",
+	    "stack: acme\naccount: act_1\n"
+	    "include: [campaigns/*.yaml, '*/x-?.yaml']\n");
+	put(proj, "campaigns/a.yaml", "campaigns:\n  spring:\n    name: v1\n");
+	sh(GIT "'%s' add -A && " GIT "'%s' commit -qm one", repo, repo);
+	put(proj, "campaigns/a.yaml", "campaigns:\n  spring:\n    name: v2\n");
+	put(proj, "campaigns/b.yaml", "creatives: {}\n");
+	put(proj, "campaigns/bad.yaml", "campaigns: [unclosed\n");
+	put(proj, "de/x-1.yaml", "audiences: {}\n");
+	sh(GIT "'%s' add -A && " GIT "'%s' commit -qm two", repo, repo);
+	/* The working tree moves on. */
+	put(proj, "campaigns/a.yaml", "campaigns:\n  spring:\n    name: v3\n");
+	put(proj, "campaigns/c.yaml", "campaigns: {}\n");
+
+	vcs = open_ok(proj);
+	prev = source_ok(vcs, "HEAD~1");
+	head = source_ok(vcs, "main");
+	init = source_ok(vcs, "HEAD~2");
+
+	assert_int_equal(ads_project_load(&p, "examples/proj",
+	                                  ads_vcs_source_get(prev), &diags,
+	                                  &err),
+	                 0);
+	assert_int_equal(diags.nerrors, 0);
+	/* '*\/x-?.yaml' matched nothing at that commit. */
+	assert_int_equal(diags.nwarnings, 1);
+	assert_string_equal(diags.v[0].file, "examples/proj/adsctl.yaml");
+	ads_diags_release(&diags);
+	assert_ptr_equal(p->src, ads_vcs_source_get(prev));
+	assert_str_owned(doc_paths(p), "examples/proj/adsctl.yaml "
+	                               "examples/proj/campaigns/a.yaml");
+	assert_string_equal(spring_name(p->docs[1]), "v1");
+	ads_project_free(p);
+	p = NULL;
+
+	assert_int_equal(ads_project_load(&p, "examples/proj",
+	                                  ads_vcs_source_get(head), &diags,
+	                                  &err),
+	                 0);
+	assert_str_owned(doc_paths(p), "examples/proj/adsctl.yaml "
+	                               "examples/proj/campaigns/a.yaml "
+	                               "examples/proj/campaigns/b.yaml "
+	                               "examples/proj/de/x-1.yaml");
+	assert_string_equal(spring_name(p->docs[1]), "v2");
+	/* The broken file at that commit is reported by its name. */
+	assert_int_equal(diags.nerrors, 1);
+	assert_int_equal(diags.nwarnings, 0);
+	assert_string_equal(diags.v[0].file,
+	                    "examples/proj/campaigns/bad.yaml");
+	ads_project_free(p);
+	p = NULL;
+	ads_diags_release(&diags);
+
+	/* The working tree, through the file system source, differs. */
+	ads_source_fs(&fs, proj);
+	assert_int_equal(ads_project_load(&p, proj, &fs, &diags, &err), 0);
+	/* a, b, the untracked c and x-1 (bad.yaml does not parse) */
+	assert_int_equal(p->ndocs, 5);
+	assert_true(ads_ends_with(p->docs[3]->path, "/campaigns/c.yaml"));
+	assert_string_equal(spring_name(p->docs[1]), "v3");
+	ads_project_free(p);
+	p = NULL;
+	ads_diags_release(&diags);
+
+	/* Before the project existed. */
+	assert_int_equal(ads_project_load(&p, "examples/proj",
+	                                  ads_vcs_source_get(init), &diags,
+	                                  &err),
+	                 ADS_ENOTFOUND);
+	assert_null(p);
+	assert_contains(err.msg, "adsctl.yaml");
+	ads_error_release(&err);
+	ads_diags_release(&diags);
+
+	ads_vcs_source_free(init);
+	ads_vcs_source_free(head);
+	ads_vcs_source_free(prev);
+	ads_vcs_free(vcs);
+	free(proj);
+	free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -892,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_provenance),
 		cmocka_unit_test(test_unborn),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_project_load),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
