@@ -1200,12 +1200,18 @@ int sch_lookup(struct sch_node **out, struct ads_schema_set *set,
                const char *uri, struct ads_error *err)
 {
 	struct compiler c;
-	struct sch_node *n;
-	char *abs = ads_schema_uri_resolve("", uri);
+	struct sch_node *n = ads_map_get(&set->uris, uri);
+	char *abs, *base;
 	const char *frag;
-	char *base = ads_schema_uri_split(abs, &frag);
 	int ret = 0;
 
+	/* the common case, a URI as registered, needs no parsing */
+	if (n) {
+		*out = n;
+		return 0;
+	}
+	abs = ads_schema_uri_resolve("", uri);
+	base = ads_schema_uri_split(abs, &frag);
 	n = ads_map_get(&set->uris, abs);
 	if (!n && !ads_map_has(&set->uris, base)) {
 		ret = ads_error_set(err, ADS_ENOTFOUND, "unknown schema '%s'",

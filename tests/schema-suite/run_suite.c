@@ -114,6 +114,17 @@ static int load_skips(struct skips *sk, const char *path)
 	return 0;
 }
 
+static void release_skips(struct skips *sk)
+{
+	for (size_t i = 0; i < sk->nr; i++) {
+		free(sk->v[i].file);
+		free(sk->v[i].group);
+		free(sk->v[i].test);
+	}
+	free(sk->v);
+	ads_strvec_release(&sk->keywords);
+}
+
 static struct skip *find_skip(struct skips *sk, const char *file,
                               const char *group, const char *test)
 {
@@ -363,9 +374,9 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc == 3 && !strcmp(argv[1], "--keywords")) {
-		if (load_skips(&sk, argv[2]))
-			return 1;
-		return check_keywords(&sk);
+		rc = load_skips(&sk, argv[2]) ? 1 : check_keywords(&sk);
+		release_skips(&sk);
+		return rc;
 	}
 	if (argc < 4) {
 		fprintf(stderr,
@@ -385,12 +396,6 @@ int main(int argc, char **argv)
 		json_decref(r.docs[i]);
 	free(r.docs);
 	ads_strvec_release(&r.uris);
-	for (size_t i = 0; i < sk.nr; i++) {
-		free(sk.v[i].file);
-		free(sk.v[i].group);
-		free(sk.v[i].test);
-	}
-	free(sk.v);
-	ads_strvec_release(&sk.keywords);
+	release_skips(&sk);
 	return rc;
 }
