@@ -753,22 +753,22 @@ static bool better(const struct branch *a, const struct branch *b)
 static bool report_no_form(struct vctx *v, const struct sch_node *n,
                            const struct sch_list *l, const char *kw)
 {
-	struct ads_buf m = ADS_BUF_INIT;
-	size_t len;
+	struct ads_buf m = ADS_BUF_INIT, forms = ADS_BUF_INIT;
 
-	subject(v, &m);
-	ads_buf_addstr(&m, " must be one of: ");
-	len = m.len;
 	for (size_t i = 0; i < l->nr; i++) {
-		size_t before = m.len;
+		size_t before = forms.len;
 
-		if (m.len > len)
-			ads_buf_addstr(&m, ", ");
-		if (!sch_msg_describe(&m, l->v[i]))
-			ads_buf_setlen(&m, before);
+		if (forms.len)
+			ads_buf_addstr(&forms, ", ");
+		if (!sch_msg_describe(&forms, l->v[i]))
+			ads_buf_setlen(&forms, before);
 	}
-	if (m.len == len)
-		ads_buf_addstr(&m, "one of the allowed forms");
+	subject(v, &m);
+	if (forms.len)
+		ads_buf_addf(&m, " must be one of: %s", forms.buf);
+	else
+		ads_buf_addstr(&m, " does not match any of the allowed forms");
+	ads_buf_release(&forms);
 	return report(v, n, kw, false, NULL, &m);
 }
 

@@ -389,6 +389,14 @@ static void test_alternatives(void **state)
 	       "|required|missing required field 'video_id'|", NULL);
 	expect(kinds, "{\"kind\": \"image\", \"hash\": 1}",
 	       "/hash|type|'hash' must be a string, not an integer|", NULL);
+	expect("{\"anyOf\": [{\"$ref\": \"#/$defs/a\"}, {\"allOf\": [{\"type\":"
+	       " \"null\"}]}], \"$defs\": {\"a\": {\"type\": \"array\"}}}",
+	       "1", "|anyOf|the value must be one of: a list, empty (null)|",
+	       NULL);
+	expect("{\"anyOf\": [{\"if\": true, \"then\": {\"type\": \"string\"}}, "
+	       "{\"if\": true, \"then\": {\"type\": \"null\"}}]}",
+	       "1", "|anyOf|the value does not match any of the allowed forms|",
+	       NULL);
 	expect("{\"oneOf\": [{\"type\": \"integer\"}, {\"minimum\": 0}]}", "5",
 	       "|oneOf|the value matches more than one allowed form|", NULL);
 }
