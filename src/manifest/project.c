@@ -30,7 +30,7 @@
 #ifndef PARSE_PARALLEL_BYTES
 #define PARSE_PARALLEL_BYTES (1u << 20)
 #endif
-#define PARSE_MAX_THREADS    8
+#define PARSE_MAX_THREADS 8
 
 /* ---- the working tree as a source ---- */
 
@@ -204,7 +204,7 @@ static int read_one(struct ads_buf *buf, const struct ads_project *p,
 	if (ret < 0) {
 		struct ads_srcloc loc = { display, 0, 0 };
 
-		ads_diags_add(diags, ADS_SEV_ERROR, &loc, "project.read", NULL,
+		ads_diags_add(diags, ADS_SEV_ERROR, &loc, "file.read", NULL,
 		              "%s",
 		              err->msg ? err->msg : "cannot read the file");
 	}
@@ -369,6 +369,7 @@ static void expand_pattern(struct ads_project *p, const struct pattern *pat,
 	struct ads_strvec matches = ADS_STRVEC_INIT;
 	struct ads_error gerr = ADS_ERROR_INIT;
 	const char *g = pat->glob;
+	size_t outside = 0;
 
 	if (!*g) {
 		ads_diags_add(diags, ADS_SEV_ERROR, &pat->loc,
@@ -407,6 +408,20 @@ static void expand_pattern(struct ads_project *p, const struct pattern *pat,
 	for (size_t i = 0; i < matches.nr; i++) {
 		char *rel = normalize(matches.v[i]);
 
+		/*
+		 * A wildcard can still match "..": ".?/x.yaml" does. The
+		 * project directory is the boundary whatever the source.
+		 */
+		if (!stays_inside(rel)) {
+			if (!outside++)
+				ads_diags_add(diags, ADS_SEV_ERROR, &pat->loc,
+				              "project.include", NULL,
+				              "include pattern '%s' reaches "
+				              "outside the project directory",
+				              g);
+			free(rel);
+			continue;
+		}
 		/* adsctl.yaml is loaded first, and every file once */
 		if (strcmp(rel, ADS_PROJECT_FILE) && !ads_map_has(seen, rel)) {
 			ads_map_put(seen, rel, NULL);

@@ -842,7 +842,8 @@ static void test_project_not_found(void **state)
 
 static void test_project_includes(void **state)
 {
-	char *dir = make_tmpdir();
+	char *top = make_tmpdir();
+	char *dir = ads_path_join(top, "project");
 	char *display = ads_path_join(dir, "adsctl.yaml");
 	char *broken = ads_path_join(dir, "campaigns/b.yaml");
 	struct ads_source src;
@@ -867,13 +868,16 @@ static void test_project_includes(void **state)
 	           "  - ./campaigns/../campaigns/*.yaml\n"
 	           "  - '*.yaml'\n"
 	           "  - campaigns/sub/*.yaml\n"
-	           "  - ''\n");
+	           "  - ''\n"
+	           "  - .?/secret.yaml\n");
 	write_file(dir, "campaigns/a.yaml", "campaigns:\n  a: {name: A}\n");
 	write_file(dir, "campaigns/b.yaml", "campaigns:\n  b: {name: [B}\n");
 	write_file(dir, "campaigns/sub/x.yaml/keep", "a directory\n");
 	write_file(dir, "campaigns/notes.txt", "not yaml\n");
 	write_file(dir, "creatives/c.yaml", "creatives: {}\n");
 	write_file(dir, "top.yaml", "audiences: {}\n");
+	/* what ".?/" would reach through ".." */
+	write_file(top, "secret.yaml", "campaigns: {}\n");
 	ads_source_fs(&src, dir);
 	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err), 0);
 	assert_false(ads_error_is_set(&err));
@@ -907,16 +911,21 @@ static void test_project_includes(void **state)
 	               ADS_SEV_ERROR, display, 9, 5);
 	expect_diag_at(&d, "include pattern is empty", ADS_SEV_ERROR, display,
 	               14, 5);
+	expect_diag_at(&d,
+	               "include pattern '.?/secret.yaml' reaches outside the "
+	               "project directory",
+	               ADS_SEV_ERROR, display, 15, 5);
 	/* the broken file is reported where it breaks; the rest loaded */
 	expect_diag_at(&d, "invalid YAML", ADS_SEV_ERROR, broken, 2, 15);
 	assert_int_equal(d.nwarnings, 2);
-	assert_int_equal(d.nerrors, 5);
+	assert_int_equal(d.nerrors, 6);
 	ads_project_free(p);
 	ads_diags_release(&d);
-	remove_tree(dir);
+	remove_tree(top);
 	free(broken);
 	free(display);
 	free(dir);
+	free(top);
 }
 
 static void test_project_shapes(void **state)
