@@ -210,16 +210,15 @@ static void drop(struct docpriv *d, json_t *v)
  */
 static json_t *copy_node(struct docpriv *d, json_t *src)
 {
-	struct ads_cinfo ci;
-	bool known = ads_loctab_get(&d->locs, src, &ci);
+	const struct ads_cinfo *ci = ads_loctab_get(&d->locs, src);
 	json_t *dst, *child;
 	const char *k;
 	size_t i;
 
 	if (json_is_object(src)) {
 		dst = json_object();
-		if (known)
-			ads_loctab_add_copy(&d->locs, dst, &ci);
+		if (ci)
+			ads_loctab_add_copy(&d->locs, dst, ci);
 		json_object_foreach(src, k, child)
 			json_object_set_new_nocheck(dst, k,
 			                            copy_node(d, child));
@@ -227,8 +226,8 @@ static json_t *copy_node(struct docpriv *d, json_t *src)
 	}
 	if (json_is_array(src)) {
 		dst = json_array();
-		if (known)
-			ads_loctab_add_copy(&d->locs, dst, &ci);
+		if (ci)
+			ads_loctab_add_copy(&d->locs, dst, ci);
 		json_array_foreach(src, i, child)
 			json_array_append_new(dst, copy_node(d, child));
 		return dst;
@@ -449,7 +448,7 @@ static void set_key(struct parser *p, const char *s, size_t n, bool merge,
 		f->key_state = KEY_MERGE;
 		return;
 	}
-	key = ads_arena_strndup(&p->priv->locs.strings, s, n);
+	key = ads_arena_strndup(&p->priv->locs.arena, s, n);
 	if (json_object_get(f->node, key)) {
 		unsigned line = first_line_of_key(p, f, key);
 
@@ -596,8 +595,8 @@ static void on_scalar(struct parser *p, const yaml_event_t *ev)
 			if (v)
 				define_anchor(
 				        p, anchor, v,
-				        ads_arena_strndup(
-				                &p->priv->locs.strings, s, n),
+				        ads_arena_strndup(&p->priv->locs.arena,
+				                          s, n),
 				        1, n, 0, ++p->anchor_seq);
 			json_decref(v);
 		}
@@ -611,8 +610,8 @@ static void on_scalar(struct parser *p, const yaml_event_t *ev)
 		p->root_is_empty = true;
 	if (anchor)
 		define_anchor(p, anchor, v,
-		              ads_arena_strndup(&p->priv->locs.strings, s, n),
-		              1, n, 0, ++p->anchor_seq);
+		              ads_arena_strndup(&p->priv->locs.arena, s, n), 1,
+		              n, 0, ++p->anchor_seq);
 	add_value(p, v, at, 0);
 }
 
@@ -728,8 +727,7 @@ static void merge_object(struct parser *p, struct frame *f, json_t *src,
                          struct ads_pos at)
 {
 	struct ads_loctab *t = &p->priv->locs;
-	struct ads_cinfo sci;
-	bool known = ads_loctab_get(t, src, &sci);
+	const struct ads_cinfo *sci = ads_loctab_get(t, src);
 	const char *k;
 	json_t *v;
 
@@ -739,13 +737,13 @@ static void merge_object(struct parser *p, struct frame *f, json_t *src,
 
 		if (json_object_get(f->node, k))
 			continue; /* explicit keys and earlier merges win */
-		m = known ? ads_loctab_member(t, &sci, k) : NULL;
+		m = ads_loctab_member(sci, k);
 		ADS_ALLOC_GROW(p->members, p->nmembers + 1, p->amembers);
 		dst = &p->members[p->nmembers++];
 		if (m) {
 			*dst = *m;
 		} else {
-			dst->key = ads_arena_strndup(&t->strings, k, strlen(k));
+			dst->key = ads_arena_strndup(&t->arena, k, strlen(k));
 			dst->key_pos = dst->val_pos = at;
 		}
 		json_object_set_nocheck(f->node, dst->key, v);
@@ -759,20 +757,19 @@ static void apply_merges(struct parser *p, struct frame *f)
 
 	for (size_t i = f->merge_start; i < p->nmerges; i++) {
 		struct merge *m = &p->merges[i];
-		struct ads_cinfo ci;
 		json_t *item;
 		size_t j;
 
 		if (json_is_object(m->v)) {
 			merge_object(p, f, m->v, m->at);
 		} else if (json_is_array(m->v)) {
-			bool known = ads_loctab_get(t, m->v, &ci);
+			const struct ads_cinfo *ci = ads_loctab_get(t, m->v);
 
 			json_array_foreach(m->v, j, item) {
 				struct ads_pos at = m->at;
 
-				if (known && j < ci.n)
-					at = t->items[ci.start + j];
+				if (ci && !ci->is_obj && j < ci->n)
+					at = ci->items[j];
 				if (json_is_object(item))
 					merge_object(p, f, item, at);
 				else
@@ -1041,11 +1038,11 @@ bool ads_doc_loc(const struct ads_doc *doc, const json_t *container,
                  struct ads_srcloc *out)
 {
 	const struct docpriv *d = doc->priv;
-	struct ads_cinfo ci;
+	const struct ads_cinfo *ci = ads_loctab_get(&d->locs, container);
 
-	if (!ads_loctab_get(&d->locs, container, &ci))
+	if (!ci)
 		return false;
-	set_loc(doc, ci.self, out);
+	set_loc(doc, ci->self, out);
 	return true;
 }
 
@@ -1055,11 +1052,8 @@ bool ads_doc_member_loc(const struct ads_doc *doc, const json_t *obj,
 {
 	const struct docpriv *d = doc->priv;
 	const struct ads_member_loc *m;
-	struct ads_cinfo ci;
 
-	if (!ads_loctab_get(&d->locs, obj, &ci))
-		return false;
-	m = ads_loctab_member(&d->locs, &ci, key);
+	m = ads_loctab_member(ads_loctab_get(&d->locs, obj), key);
 	if (!m)
 		return false;
 	set_loc(doc, part == ADS_LOC_KEY ? m->key_pos : m->val_pos, out);
@@ -1070,11 +1064,11 @@ bool ads_doc_item_loc(const struct ads_doc *doc, const json_t *arr,
                       size_t index, struct ads_srcloc *out)
 {
 	const struct docpriv *d = doc->priv;
-	struct ads_cinfo ci;
+	const struct ads_cinfo *ci = ads_loctab_get(&d->locs, arr);
 
-	if (!ads_loctab_get(&d->locs, arr, &ci) || ci.is_obj || index >= ci.n)
+	if (!ci || ci->is_obj || index >= ci->n)
 		return false;
-	set_loc(doc, d->locs.items[ci.start + index], out);
+	set_loc(doc, ci->items[index], out);
 	return true;
 }
 
@@ -1132,8 +1126,7 @@ bool ads_doc_locate(const struct ads_doc *doc, const char *pointer,
 		found = false;
 	while (found && *pointer == '/') {
 		const json_t *next = NULL;
-		struct ads_cinfo ci;
-		bool known = ads_loctab_get(&d->locs, cur, &ci);
+		const struct ads_cinfo *ci = ads_loctab_get(&d->locs, cur);
 		size_t idx;
 
 		pointer++;
@@ -1145,16 +1138,16 @@ bool ads_doc_locate(const struct ads_doc *doc, const char *pointer,
 			const struct ads_member_loc *m = NULL;
 
 			next = json_object_get(cur, tok.buf);
-			if (next && known)
-				m = ads_loctab_member(&d->locs, &ci, tok.buf);
+			if (next)
+				m = ads_loctab_member(ci, tok.buf);
 			if (m) {
 				key = m->key_pos;
 				val = m->val_pos;
 			}
 		} else if (json_is_array(cur) && parse_index(tok.buf, &idx)) {
 			next = json_array_get(cur, idx);
-			if (next && known && !ci.is_obj && idx < ci.n)
-				key = val = d->locs.items[ci.start + idx];
+			if (next && ci && !ci->is_obj && idx < ci->n)
+				key = val = ci->items[idx];
 		}
 		if (!next)
 			found = false;

@@ -1,7 +1,7 @@
 /*
- * The location table (see loctab.h). The index is rebuilt from the record
- * vector when it grows, which also drops forgotten records from it; records
- * are never moved, so an index slot stays valid until the next rebuild.
+ * The location table (see loctab.h). Records never move, so the index
+ * holds their addresses; growing the index rehashes the live records and
+ * drops the forgotten ones.
  */
 #include "manifest/loctab.h"
 
@@ -12,17 +12,16 @@
 
 void ads_loctab_init(struct ads_loctab *t)
 {
-	memset(t, 0, sizeof(*t));
-	ads_arena_init(&t->strings);
+	t->slots = NULL;
+	t->cap = 0;
+	t->used = 0;
+	ads_arena_init(&t->arena);
 }
 
 void ads_loctab_release(struct ads_loctab *t)
 {
-	free(t->ci);
 	free(t->slots);
-	free(t->members);
-	free(t->items);
-	ads_arena_release(&t->strings);
+	ads_arena_release(&t->arena);
 	ads_loctab_init(t);
 }
 
@@ -35,35 +34,56 @@ static size_t slot_of(const json_t *node, size_t cap)
 	return (size_t)(x >> 32) & (cap - 1);
 }
 
-static void index_insert(struct ads_loctab *t, uint32_t idx)
+static void index_insert(struct ads_cinfo **slots, size_t cap,
+                         struct ads_cinfo *ci)
 {
-	size_t i = slot_of(t->ci[idx].node, t->cap);
+	size_t i = slot_of(ci->node, cap);
 
-	while (t->slots[i])
-		i = (i + 1) & (t->cap - 1);
-	t->slots[i] = idx + 1;
+	while (slots[i])
+		i = (i + 1) & (cap - 1);
+	slots[i] = ci;
 }
 
-static void rebuild(struct ads_loctab *t, size_t cap)
+static void grow(struct ads_loctab *t)
 {
+	size_t live = 0, cap;
+	struct ads_cinfo **slots;
+
+	for (size_t i = 0; i < t->cap; i++)
+		live += t->slots[i] && t->slots[i]->node;
+	cap = t->cap ? t->cap : 64;
+	while ((live + 1) * 2 > cap)
+		cap *= 2;
+	slots = xcalloc(cap, sizeof(*slots));
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->slots[i] && t->slots[i]->node)
+			index_insert(slots, cap, t->slots[i]);
 	free(t->slots);
-	t->slots = xcalloc(cap, sizeof(*t->slots));
+	t->slots = slots;
 	t->cap = cap;
-	for (size_t i = 0; i < t->nci; i++)
-		if (t->ci[i].node)
-			index_insert(t, (uint32_t)i);
+	t->used = live;
 }
 
-static void add(struct ads_loctab *t, const struct ads_cinfo *ci)
+static void add(struct ads_loctab *t, struct ads_cinfo *ci)
 {
-	/* Slots hold forgotten records too until the next rebuild */
-	if ((t->nci + 1) * 4 > t->cap * 3)
-		rebuild(t, t->cap ? t->cap * 2 : 64);
-	ADS_ALLOC_GROW(t->ci, t->nci + 1, t->aci);
-	t->ci[t->nci] = *ci;
-	index_insert(t, (uint32_t)t->nci);
-	t->nci++;
-	t->nlive++;
+	/* at most 3/4 full, forgotten records included */
+	if ((t->used + 1) * 4 > t->cap * 3)
+		grow(t);
+	index_insert(t->slots, t->cap, ci);
+	t->used++;
+}
+
+static struct ads_cinfo *new_record(struct ads_loctab *t, const json_t *node,
+                                    struct ads_pos self, size_t n, bool is_obj)
+{
+	struct ads_cinfo *ci = ads_arena_alloc(&t->arena, sizeof(*ci));
+
+	ci->node = node;
+	ci->self = self;
+	ci->members = NULL;
+	ci->n = (uint32_t)n;
+	ci->is_obj = is_obj;
+	return ci;
 }
 
 static int cmp_member(const void *a, const void *b)
@@ -76,88 +96,71 @@ void ads_loctab_add_object(struct ads_loctab *t, const json_t *node,
                            struct ads_pos self,
                            const struct ads_member_loc *members, size_t n)
 {
-	struct ads_cinfo ci = { node, self, (uint32_t)t->nmembers, (uint32_t)n,
-		                1 };
+	struct ads_cinfo *ci = new_record(t, node, self, n, true);
 
 	if (n) {
-		ADS_ALLOC_GROW(t->members, t->nmembers + n, t->amembers);
-		memcpy(t->members + t->nmembers, members, n * sizeof(*members));
-		qsort(t->members + t->nmembers, n, sizeof(*members),
-		      cmp_member);
-		t->nmembers += n;
+		struct ads_member_loc *run = ads_arena_memdup(
+		        &t->arena, members, n * sizeof(*members));
+
+		qsort(run, n, sizeof(*run), cmp_member);
+		ci->members = run;
 	}
-	add(t, &ci);
+	add(t, ci);
 }
 
 void ads_loctab_add_array(struct ads_loctab *t, const json_t *node,
                           struct ads_pos self, const struct ads_pos *items,
                           size_t n)
 {
-	struct ads_cinfo ci = { node, self, (uint32_t)t->nitems, (uint32_t)n,
-		                0 };
+	struct ads_cinfo *ci = new_record(t, node, self, n, false);
 
-	if (n) {
-		ADS_ALLOC_GROW(t->items, t->nitems + n, t->aitems);
-		memcpy(t->items + t->nitems, items, n * sizeof(*items));
-		t->nitems += n;
-	}
-	add(t, &ci);
+	if (n)
+		ci->items =
+		        ads_arena_memdup(&t->arena, items, n * sizeof(*items));
+	add(t, ci);
 }
 
 void ads_loctab_add_copy(struct ads_loctab *t, const json_t *node,
                          const struct ads_cinfo *like)
 {
-	struct ads_cinfo ci = *like;
+	struct ads_cinfo *ci = ads_arena_memdup(&t->arena, like, sizeof(*ci));
 
-	ci.node = node;
-	add(t, &ci);
+	ci->node = node;
+	add(t, ci);
 }
 
 static struct ads_cinfo *lookup(const struct ads_loctab *t, const json_t *node)
 {
-	size_t i;
-
 	if (!t->cap || !node)
 		return NULL;
-	for (i = slot_of(node, t->cap); t->slots[i];
-	     i = (i + 1) & (t->cap - 1)) {
-		struct ads_cinfo *ci = &t->ci[t->slots[i] - 1];
-
-		if (ci->node == node)
-			return ci;
-	}
+	for (size_t i = slot_of(node, t->cap); t->slots[i];
+	     i = (i + 1) & (t->cap - 1))
+		if (t->slots[i]->node == node)
+			return t->slots[i];
 	return NULL;
 }
 
-bool ads_loctab_get(const struct ads_loctab *t, const json_t *node,
-                    struct ads_cinfo *out)
+const struct ads_cinfo *ads_loctab_get(const struct ads_loctab *t,
+                                       const json_t *node)
 {
-	const struct ads_cinfo *ci = lookup(t, node);
-
-	if (!ci)
-		return false;
-	*out = *ci;
-	return true;
+	return lookup(t, node);
 }
 
 void ads_loctab_forget(struct ads_loctab *t, const json_t *node)
 {
 	struct ads_cinfo *ci = lookup(t, node);
 
-	if (ci) {
+	/* its slot stays taken (probe chains run through it) until grow() */
+	if (ci)
 		ci->node = NULL;
-		t->nlive--;
-	}
 }
 
-const struct ads_member_loc *ads_loctab_member(const struct ads_loctab *t,
-                                               const struct ads_cinfo *ci,
+const struct ads_member_loc *ads_loctab_member(const struct ads_cinfo *ci,
                                                const char *key)
 {
 	struct ads_member_loc k = { .key = key };
 
 	if (!ci || !ci->is_obj || !ci->n)
 		return NULL;
-	return bsearch(&k, t->members + ci->start, ci->n, sizeof(k),
-	               cmp_member);
+	return bsearch(&k, ci->members, ci->n, sizeof(k), cmp_member);
 }

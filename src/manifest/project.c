@@ -26,9 +26,9 @@
 	"include is a glob pattern or a list of them, e.g. [campaigns/*.yaml, " \
 	"creatives/*.yaml]"
 
-/* Parse on several threads from this much input on, with at most ... */
-#ifndef PARSE_PARALLEL_BYTES
-#define PARSE_PARALLEL_BYTES (1u << 20)
+/* Parse on several threads from this many files on, with at most ... */
+#ifndef PARSE_PARALLEL_FILES
+#define PARSE_PARALLEL_FILES 8
 #endif
 #define PARSE_MAX_THREADS 8
 
@@ -213,56 +213,65 @@ static int read_one(struct ads_buf *buf, const struct ads_project *p,
 
 /* One resource file on its way in. */
 struct job {
-	char *rel; /* normalised; borrowed */
+	const char *rel; /* normalised; borrowed */
 	char *display; /* owned */
-	struct ads_buf data;
-	bool readable;
 	struct ads_doc *doc;
 	struct ads_diags diags; /* its own, merged in file order later */
 };
 
 struct pool {
+	struct ads_project *p;
 	struct job *jobs;
 	size_t njobs;
 	atomic_size_t next;
+	pthread_mutex_t read_lock; /* sources need not be thread-safe */
 };
-
-static void parse_job(struct job *j)
-{
-	if (j->readable)
-		ads_doc_parse(&j->doc, j->display, j->data.buf, j->data.len,
-		              &j->diags);
-	ads_buf_release(&j->data);
-}
 
 static void *worker(void *arg)
 {
 	struct pool *pl = arg;
+	struct ads_buf buf = ADS_BUF_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&pl->next, 1)) < pl->njobs)
-		parse_job(&pl->jobs[i]);
+	/* one buffer per worker, reused: file contents die after parsing */
+	while ((i = atomic_fetch_add(&pl->next, 1)) < pl->njobs) {
+		struct job *j = &pl->jobs[i];
+		int ret;
+
+		ads_buf_reset(&buf);
+		pthread_mutex_lock(&pl->read_lock);
+		ret = read_one(&buf, pl->p, j->rel, j->display, &j->diags,
+		               &err);
+		pthread_mutex_unlock(&pl->read_lock);
+		ads_error_release(&err);
+		if (ret == 0)
+			ads_doc_parse(&j->doc, j->display, buf.buf, buf.len,
+			              &j->diags);
+	}
+	ads_buf_release(&buf);
 	return NULL;
 }
 
 /*
- * Parses the jobs, on several threads when there is enough to do. Loading
- * a large project is dominated by allocating the trees (page faults), and
- * that scales with cores. The source is only read from this thread, so it
- * need not be thread-safe; each job's diagnostics are its own.
+ * Reads and parses the jobs, on several threads when there are enough
+ * files. Loading a large project is dominated by building the trees
+ * (libyaml, then allocation and its page faults), and that scales with
+ * cores. Reads are serialised; each job collects its own diagnostics.
  */
-static void parse_all(struct job *jobs, size_t njobs, size_t bytes)
+static void run_jobs(struct ads_project *p, struct job *jobs, size_t njobs)
 {
-	struct pool pl = { jobs, njobs, 0 };
+	struct pool pl = { .p = p, .jobs = jobs, .njobs = njobs };
 	pthread_t threads[PARSE_MAX_THREADS];
 	size_t nthreads = 0, want = 1;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (bytes >= PARSE_PARALLEL_BYTES && njobs > 1 && cpus > 1)
+	if (njobs >= PARSE_PARALLEL_FILES && cpus > 1)
 		want = (size_t)cpus < njobs ? (size_t)cpus : njobs;
 	if (want > PARSE_MAX_THREADS)
 		want = PARSE_MAX_THREADS;
 	atomic_init(&pl.next, 0);
+	pthread_mutex_init(&pl.read_lock, NULL);
 	/* this thread is one of the workers; a failed create costs speed */
 	while (nthreads + 1 < want &&
 	       pthread_create(&threads[nthreads], NULL, worker, &pl) == 0)
@@ -270,6 +279,7 @@ static void parse_all(struct job *jobs, size_t njobs, size_t bytes)
 	worker(&pl);
 	for (size_t i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&pl.read_lock);
 }
 
 /* Appends a copy of every diagnostic of src to dst, in order. */
@@ -288,22 +298,13 @@ static void load_files(struct ads_project *p, struct ads_strvec *rels,
                        struct ads_diags *diags)
 {
 	struct job *jobs = xcalloc(rels->nr ? rels->nr : 1, sizeof(*jobs));
-	struct ads_error err = ADS_ERROR_INIT;
-	size_t bytes = 0;
 
 	for (size_t i = 0; i < rels->nr; i++) {
-		struct job *j = &jobs[i];
-
-		j->rel = rels->v[i];
-		j->display = ads_path_join(p->root, j->rel);
-		ads_buf_init(&j->data);
-		ads_diags_init(&j->diags);
-		j->readable = read_one(&j->data, p, j->rel, j->display,
-		                       &j->diags, &err) == 0;
-		ads_error_release(&err);
-		bytes += j->data.len;
+		jobs[i].rel = rels->v[i];
+		jobs[i].display = ads_path_join(p->root, rels->v[i]);
+		ads_diags_init(&jobs[i].diags);
 	}
-	parse_all(jobs, rels->nr, bytes);
+	run_jobs(p, jobs, rels->nr);
 	for (size_t i = 0; i < rels->nr; i++) {
 		add_all(diags, &jobs[i].diags);
 		ads_diags_release(&jobs[i].diags);
