@@ -213,7 +213,11 @@ struct build {
 	const struct ads_project *p;
 	struct ads_diags *diags;
 	struct ads_error *err;
-	bool loader_errors; /* some file did not load: refs may dangle */
+	/*
+	 * Some declarations may be missing (a file did not load, a section
+	 * is misspelt or malformed): unknown references are not reported.
+	 */
+	bool incomplete;
 	bool have_schemas;
 	struct doc_fails *fails; /* per document */
 	struct ads_resource **all;
@@ -351,6 +355,31 @@ static void shape_error(struct build *b, const char *ptr, bool at_key,
 	free(msg);
 }
 
+static bool is_section(const char *name)
+{
+	return name &&
+	       (!strcmp(name, "campaigns") || !strcmp(name, "creatives") ||
+	        !strcmp(name, "audiences"));
+}
+
+/*
+ * Whether a schema failure may hide declarations: the file is not a
+ * mapping, a section is malformed, or a top-level key is unknown (in a
+ * resource file, or one that looks like a misspelt section).
+ */
+static bool lost_section(bool is_main, const struct ads_schema_failure *f)
+{
+	const char *p = f->instance_ptr;
+
+	if (!*p)
+		return true;
+	if (strchr(p + 1, '/'))
+		return false;
+	if (f->at_key)
+		return !is_main || is_section(f->suggestion);
+	return is_section(p + 1);
+}
+
 struct schema_ctx {
 	struct build *b;
 	size_t doc_index;
@@ -372,6 +401,8 @@ static void on_schema_failure(void *ctx, const struct ads_schema_failure *f)
 	ads_diags_add(sc->b->diags, ADS_SEV_ERROR, &loc, rule, f->suggestion,
 	              "%s", f->message ? f->message : "invalid value");
 	ads_strvec_push(&sc->b->fails[sc->doc_index].ptrs, f->instance_ptr);
+	if (lost_section(sc->doc == sc->b->p->main, f))
+		sc->b->incomplete = true;
 	/*
 	 * A misspelt field ("daly_budget", did you mean "daily_budget") is
 	 * also the absence of the field meant: rules reading it stay quiet.
@@ -645,6 +676,7 @@ static void declare_section(struct build *b, enum ads_kind kind,
 	if (json_is_null(section))
 		return; /* `ads:` with nothing under it */
 	if (!json_is_object(section)) {
+		b->incomplete = true;
 		shape_error(b, section_ptr, false,
 		            "'%s' must be a mapping of keys to %s",
 		            kinds[kind].section,
@@ -679,6 +711,7 @@ static void declare_doc(struct build *b)
 	json_t *v;
 
 	if (!json_is_object(root)) {
+		b->incomplete = true;
 		shape_error(b, "", false,
 		            "a manifest must be a mapping at the top level");
 		return;
@@ -708,6 +741,8 @@ static void declare_doc(struct build *b)
 			     is_main && i < ADS_ARRAY_SIZE(settings_keys); i++)
 				cands[n++] = settings_keys[i];
 			sugg = ads_suggest(key, cands, n);
+			if (!is_main || is_section(sugg))
+				b->incomplete = true;
 			if (!schema_said(b, ptr.buf)) {
 				struct ads_srcloc loc;
 
@@ -1032,6 +1067,19 @@ static char *cached_project_path(struct build *b, const char *path,
 	return rel ? xstrdup(rel) : NULL;
 }
 
+/*
+ * Whether the schema reported a problem with the {ref} or {file} object
+ * being walked (at it or inside it): then the model does not look further.
+ */
+static bool schema_said_here(struct walk *w)
+{
+	char *optr = abs_ptr(w, "");
+	bool said = schema_said_within(w->b, optr);
+
+	free(optr);
+	return said;
+}
+
 static void file_ref(struct walk *w, const json_t *obj, const char *key,
                      const char *array_key, const char *grand_key)
 {
@@ -1039,10 +1087,12 @@ static void file_ref(struct walk *w, const json_t *obj, const char *key,
 	struct ads_srcloc loc;
 	enum ads_ref_form form;
 	enum ads_kind kind;
-	char *rel, *aptr = abs_ptr(w, "/file");
+	char *rel;
 	const char *why;
 	struct ads_resource *target;
 
+	if (schema_said_here(w))
+		return;
 	member_loc(w, obj, "file", &loc);
 	if (is_image_hash_key(key)) {
 		form = ADS_REF_IMAGE_HASH;
@@ -1055,24 +1105,16 @@ static void file_ref(struct walk *w, const json_t *obj, const char *key,
 		form = ADS_REF_HASH_MEMBER;
 		kind = ADS_KIND_IMAGE;
 	} else {
-		if (!schema_said_within(w->b, aptr))
-			add_diag(w->b, ADS_SEV_ERROR, &loc, "file.position",
-			         NULL,
-			         "a file can stand only for an image hash "
-			         "(image_hash, asset_feed_spec images) or a "
-			         "video id (video_id)");
-		free(aptr);
+		add_diag(w->b, ADS_SEV_ERROR, &loc, "file.position", NULL,
+		         "a file can stand only for an image hash (image_hash, "
+		         "asset_feed_spec images) or a video id (video_id)");
 		return;
 	}
 	if (!json_is_string(pathv)) {
-		if (!schema_said(w->b, aptr))
-			add_diag(w->b, ADS_SEV_ERROR, &loc, "file.path", NULL,
-			         "'file' must be a path relative to the "
-			         "manifest");
-		free(aptr);
+		add_diag(w->b, ADS_SEV_ERROR, &loc, "file.path", NULL,
+		         "'file' must be a path relative to the manifest");
 		return;
 	}
-	free(aptr);
 	rel = cached_project_path(w->b, json_string_value(pathv), &why);
 	if (!rel) {
 		add_diag(w->b, ADS_SEV_ERROR, &loc, "file.path", NULL,
@@ -1123,32 +1165,31 @@ static void ref_ref(struct walk *w, const json_t *obj, const char *key,
 	struct ads_srcloc loc;
 	struct ads_resource *target;
 	const char *a;
-	char *aptr = abs_ptr(w, "/ref");
 
 	member_loc(w, obj, "ref", &loc);
 	if (!json_is_string(addr)) {
-		if (!schema_said(w->b, aptr))
+		if (!schema_said_here(w))
 			add_diag(w->b, ADS_SEV_ERROR, &loc, "ref.invalid", NULL,
 			         "'ref' must be the address of a resource, "
 			         "e.g. creatives.hero");
-		free(aptr);
 		return;
 	}
 	a = json_string_value(addr);
 	target = ads_map_get(&w->b->m->by_address, a);
-	if (!target) {
-		/* a file that failed to load may declare it: say nothing */
-		if (!w->b->loader_errors && !schema_said(w->b, aptr))
+	if (schema_said_here(w)) {
+		target = NULL; /* a malformed or wrong-kind ref, said */
+	} else if (!target) {
+		/* when declarations are missing, they may well declare it */
+		if (!w->b->incomplete)
 			add_diag(w->b, ADS_SEV_ERROR, &loc, "ref.unknown",
 			         ads_model_suggest(w->b->m, a, site.want),
 			         "unknown reference '%s'", a);
 	} else if (site.want >= 0 && target->kind != (enum ads_kind)site.want) {
-		if (!schema_said(w->b, aptr))
-			add_diag(w->b, ADS_SEV_ERROR, &loc, "ref.kind", NULL,
-			         "'%s' must refer to %s, but '%s' is %s",
-			         site_field(key, array_key),
-			         ads_kind_noun((enum ads_kind)site.want), a,
-			         ads_kind_noun(target->kind));
+		add_diag(w->b, ADS_SEV_ERROR, &loc, "ref.kind", NULL,
+		         "'%s' must refer to %s, but '%s' is %s",
+		         site_field(key, array_key),
+		         ads_kind_noun((enum ads_kind)site.want), a,
+		         ads_kind_noun(target->kind));
 		target = NULL;
 	} else if (target->kind == ADS_KIND_IMAGE ||
 	           target->kind == ADS_KIND_VIDEO) {
@@ -1158,7 +1199,6 @@ static void ref_ref(struct walk *w, const json_t *obj, const char *key,
 		         a);
 		target = NULL;
 	}
-	free(aptr);
 	add_ref(w, site.form, a, target, &loc);
 	if (target)
 		add_dep(w->r, target);
@@ -1534,7 +1574,7 @@ int ads_model_build(struct ads_model **out, const struct ads_project *project,
 	b.p = project;
 	b.diags = diags;
 	b.err = err;
-	b.loader_errors = diags->nerrors > 0;
+	b.incomplete = diags->nerrors > 0;
 	b.have_schemas = schemas != NULL;
 	b.fails = xcalloc(project->ndocs + 1, sizeof(*b.fails));
 	b.prefix = display_prefix(project);
