@@ -4,6 +4,7 @@
 const struct ads_cmd *const ads_commands[] = {
 	&ads_cmd_help,
 	&ads_cmd_version,
+	&ads_cmd_validate,
 	&ads_cmd_emulator,
 	NULL,
 };

@@ -9,6 +9,7 @@
 
 extern const struct ads_cmd ads_cmd_help;
 extern const struct ads_cmd ads_cmd_version;
+extern const struct ads_cmd ads_cmd_validate;
 extern const struct ads_cmd ads_cmd_emulator;
 
 #endif
