@@ -39,7 +39,8 @@ static const char *const global_params[] = {
 	"transport",    "_reqName",
 	"_reqSrv",      "_app",
 	"batch_app_id", "sdk",
-	"date_format",  NULL,
+	"date_format", /* the Node SDK posts its node's data, id included */
+	"id",           NULL,
 };
 
 static bool is_global(const char *k)
