@@ -228,6 +228,10 @@ static bool waits(const struct emu_obj *set, const struct emu_obj *r)
 	const char *u = ads_json_str(in, "relative_url");
 	const char *b = ads_json_str(in, "body");
 
+	/* most requests reference nothing: do not scan the set for them */
+	if (!(u && (strstr(u, "result") || strstr(u, "%7B"))) &&
+	    !(b && (strstr(b, "result") || strstr(b, "%7B"))))
+		return false;
 	for (size_t i = 0; i < set->kids.nr; i++) {
 		const struct emu_obj *q = set->kids.v[i];
 		const char *name =
@@ -254,14 +258,23 @@ static size_t start_jobs(struct emu_ctx *ctx, struct job *jobs, size_t n,
 		struct emu_obj *set = ctx->store.pending.v[s];
 		json_t *results = NULL;
 
-		for (size_t i = 0; i < set->kids.nr && got < n; i++) {
+		bool blocked = false;
+
+		for (size_t i = set->next_req; i < set->kids.nr && got < n;
+		     i++) {
 			struct emu_obj *r = set->kids.v[i];
 			const char *st = ads_json_str(r->f, "status");
 			json_t *in = json_object_get(r->f, "input");
 			struct job *j = &jobs[got];
 
-			if (!st || strcmp(st, "INITIAL") || waits(set, r))
+			if (!st || strcmp(st, "INITIAL"))
 				continue;
+			if (waits(set, r)) {
+				blocked = true;
+				continue;
+			}
+			if (!blocked)
+				set->next_req = i + 1;
 			memset(j, 0, sizeof(*j));
 			j->req_id = xstrdup(r->id);
 			j->set_id = xstrdup(set->id);
@@ -395,7 +408,9 @@ static void finish_jobs(struct emu_ctx *ctx, struct job *jobs, json_t **results,
 		struct emu_obj *set = ctx->store.pending.v[s];
 		bool open = false;
 
-		for (size_t i = 0; i < set->kids.nr && !open; i++) {
+		/* before next_req nothing is INITIAL, and what was in progress
+		 * has just finished */
+		for (size_t i = set->next_req; i < set->kids.nr && !open; i++) {
 			const char *st =
 			        ads_json_str(set->kids.v[i]->f, "status");
 

@@ -129,6 +129,10 @@ void emu_resp_json(struct emu_resp *r, int status, json_t *body)
 
 static void vresp_error(struct emu_resp *r, const struct emu_err *e,
                         const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
+
+static void vresp_error(struct emu_resp *r, const struct emu_err *e,
+                        const char *fmt, va_list ap)
 {
 	json_t *err = json_object(), *root = json_object();
 	char trace[32];

@@ -100,6 +100,7 @@ struct emu_obj {
 	struct emu_objvec ads; /* campaign's ads */
 	struct emu_memberset *members; /* audiences */
 	struct emu_replace *replace; /* audiences: usersreplace session */
+	size_t next_req; /* async sets: no INITIAL request before this one */
 };
 
 struct emu_store {
