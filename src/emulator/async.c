@@ -220,32 +220,48 @@ static json_t *set_results(const struct emu_obj *set)
 	return r;
 }
 
+/* Appends the names r references ({result=NAME:…}, raw or encoded). */
+static void ref_names(struct ads_strvec *out, const char *s)
+{
+	char *dec;
+	const char *p;
+
+	if (!s)
+		return;
+	dec = xstrdup(s);
+	ads_url_decode(dec, true);
+	for (p = strstr(dec, "{result="); p; p = strstr(p + 1, "{result=")) {
+		const char *colon = strchr(p + 8, ':');
+
+		if (colon)
+			ads_strvec_push_nodup(
+			        out, xstrndup(p + 8, (size_t)(colon - p - 8)));
+	}
+	free(dec);
+}
+
 /* Whether r references a request of its set that has not finished:
  * dependent requests run after what they depend on (003:L17320). */
 static bool waits(const struct emu_obj *set, const struct emu_obj *r)
 {
 	json_t *in = json_object_get(r->f, "input");
-	const char *u = ads_json_str(in, "relative_url");
-	const char *b = ads_json_str(in, "body");
+	struct ads_strvec names = ADS_STRVEC_INIT;
+	bool wait = false;
 
-	/* most requests reference nothing: do not scan the set for them */
-	if (!(u && (strstr(u, "result") || strstr(u, "%7B"))) &&
-	    !(b && (strstr(b, "result") || strstr(b, "%7B"))))
-		return false;
-	for (size_t i = 0; i < set->kids.nr; i++) {
+	ref_names(&names, ads_json_str(in, "relative_url"));
+	ref_names(&names, ads_json_str(in, "body"));
+	for (size_t i = 0; names.nr && i < set->kids.nr && !wait; i++) {
 		const struct emu_obj *q = set->kids.v[i];
 		const char *name =
 		        ads_json_str(json_object_get(q->f, "input"), "name");
 		const char *st = ads_json_str(q->f, "status");
 
-		if (q == r || !name || !st ||
-		    (strcmp(st, "INITIAL") && strcmp(st, "IN_PROGRESS")))
-			continue;
-		if ((u && emu_refs_name(u, name)) ||
-		    (b && emu_refs_name(b, name)))
-			return true;
+		wait = q != r && name && st &&
+		       (!strcmp(st, "INITIAL") || !strcmp(st, "IN_PROGRESS")) &&
+		       ads_strvec_contains(&names, name);
 	}
-	return false;
+	ads_strvec_release(&names);
+	return wait;
 }
 
 /* Under the exclusive lock: starts up to n requests; returns how many. */

@@ -43,7 +43,8 @@ GET="$URL/v25.0/$CAMP?fields=name,status,daily_budget&$T"
 rps() { awk '/Requests\/sec/ {print $2}'; }
 lat() { awk '/Latency/ {print $2}' | head -1; }
 wrk -t2 -c32 -d"${DURATION}s" "$GET" >"$TMP/wrk1"
-echo "simple GET, 32 connections, no latency:    $(rps <"$TMP/wrk1") req/s (mean latency $(lat <"$TMP/wrk1"))"
+RPS=$(rps <"$TMP/wrk1")
+echo "simple GET, 32 connections, no latency:    $RPS req/s (mean latency $(lat <"$TMP/wrk1"))"
 curl -s -X POST "$URL/_emulator/config" -d '{"latency_ms": 50}' >/dev/null
 wrk -t2 -c32 -d"${DURATION}s" "$GET" >"$TMP/wrk2"
 echo "simple GET, 32 connections, 50 ms latency: $(rps <"$TMP/wrk2") req/s (mean latency $(lat <"$TMP/wrk2"); ideal 640)"
@@ -143,3 +144,16 @@ RSS1=$(rss)
 echo "resident memory: $((RSS0 / 1024)) MiB before, $((RSS1 / 1024)) MiB with the account"
 wrk -t2 -c32 -d"${DURATION}s" "$URL/v25.0/act_2/ads?fields=name,status&limit=25&$T" >"$TMP/wrk3"
 echo "listing 25 ads of 48,950, 32 connections:  $(rps <"$TMP/wrk3") req/s"
+# targets (issue #3): 2,000 simple GETs/s with 32 clients; 100,000 objects
+# in under 1 GiB
+status=0
+if ! awk -v r="$RPS" 'BEGIN { exit !(r >= 2000) }'; then
+	echo "MISSED: $RPS simple GETs/s (target 2,000)"
+	status=1
+fi
+if [ "$RSS1" -ge $((1024 * 1024)) ]; then
+	echo "MISSED: $((RSS1 / 1024)) MiB for 100,000 objects (target < 1 GiB)"
+	status=1
+fi
+[ $status -eq 0 ] && echo "targets met: >= 2,000 GETs/s, 100,000 objects in < 1 GiB"
+exit $status
