@@ -875,18 +875,26 @@ int ads_members_foreach(const struct ads_model *m, const struct ads_resource *r,
 	if (ret < 0)
 		goto out;
 	/*
-	 * Rows are handed out while scanning; a file that changed since the
-	 * model was built is caught by its digest at the end, so callers
-	 * must not commit an upload before this returns 0.
+	 * The file must still be the one the plan was made from: check its
+	 * digest first, so that no row of another list is ever handed out.
+	 * Both passes read the same bytes.
 	 */
 	ret = ads_members_scan(&again, data.buf, data.len, r->members->display,
-	                       NULL, NULL, &diags, forward_row, &v);
+	                       NULL, NULL, &diags, NULL, NULL);
 	if (ret == ADS_EINVALID ||
-	    (!ret && strcmp(again.digest, r->members->digest)))
+	    (!ret && strcmp(again.digest, r->members->digest))) {
 		ret = ads_error_set(err, ADS_ECONFLICT,
 		                    "member list '%s' changed since it was "
 		                    "validated",
 		                    r->members->display);
+		goto out;
+	}
+	if (ret)
+		goto out;
+	ads_members_release(&again);
+	memset(&again, 0, sizeof(again));
+	ret = ads_members_scan(&again, data.buf, data.len, r->members->display,
+	                       NULL, NULL, &diags, forward_row, &v);
 out:
 	wipe_buf(&data);
 	ads_members_release(&again);

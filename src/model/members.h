@@ -60,8 +60,9 @@ int ads_members_scan(struct ads_members *m, const char *data, size_t len,
 
 /*
  * Re-reads the member list of audience r through the project's source and
- * calls fn with every hashed row (for upload). Fails with ADS_ECONFLICT
- * when the file no longer matches the digest the model was built with.
+ * calls fn with every hashed row (for upload). Fails with ADS_ECONFLICT,
+ * before any row is handed out, when the file no longer matches the
+ * digest the model was built with.
  */
 int ads_members_foreach(const struct ads_model *m, const struct ads_resource *r,
                         ads_members_row_fn fn, void *ctx,

@@ -858,8 +858,10 @@ static void test_members_foreach(void **state)
 	assert_string_equal(c.first, hex);
 	/* the file changes after validation: apply must not upload it */
 	mp.files[4].data = "EMAIL,COUNTRY\nother@example.com,DE\n";
+	c.rows = 0;
 	assert_int_equal(ads_members_foreach(mp.m, r, collect_row, &c, &err),
 	                 ADS_ECONFLICT);
+	assert_int_equal(c.rows, 0);
 	ads_error_release(&err);
 	release(&mp);
 }
