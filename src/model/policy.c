@@ -292,6 +292,14 @@ limits:
 	}
 }
 
+/* "ad set" for "an ad set": the kind in words without the article. */
+static const char *kind_words(enum ads_kind kind)
+{
+	const char *noun = ads_kind_noun(kind);
+
+	return strchr(noun, ' ') + 1;
+}
+
 static void check_resource(struct check *c, struct policy *p,
                            const struct ads_resource *r)
 {
@@ -303,17 +311,28 @@ static void check_resource(struct check *c, struct policy *p,
 		v = json_object_get(v, p->path.v[k]);
 	}
 	if (!v || json_is_null(v)) {
-		if (p->required) {
+		/*
+		 * A field that must match a pattern must be there (a naming
+		 * or tagging rule); limits and enums bound a value only when
+		 * one is declared (no ad set budget under a campaign budget).
+		 */
+		if (p->required || p->re) {
 			struct ads_srcloc loc = r->loc;
 			struct ads_buf msg = ADS_BUF_INIT;
 
 			if (p->message)
 				ads_buf_addstr(&msg, p->message);
+			else if (p->re)
+				ads_buf_addf(&msg,
+				             "%s '%s' has no %s, which must "
+				             "match the policy pattern '%s'",
+				             kind_words(r->kind), r->address,
+				             p->field, p->pattern);
 			else
 				ads_buf_addf(&msg,
 				             "%s '%s' has no %s, which the "
 				             "policy requires",
-				             ads_kind_name(r->kind), r->address,
+				             kind_words(r->kind), r->address,
 				             p->field);
 			ads_buf_addf(&msg, " (policy at %s:%u)", p->loc.file,
 			             p->loc.line);

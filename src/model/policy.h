@@ -3,7 +3,9 @@
  * its own manifests, checked against every resource of a kind. A policy
  * names a field by a dotted path ("targeting.age_min") and constrains it
  * with a PCRE2 `pattern`, `min`/`max`, an `enum` of allowed values, or
- * `required: true`; `message` replaces the default explanation.
+ * `required: true`; `message` replaces the default explanation. A field
+ * with a pattern must be declared; limits and enums bound a field only
+ * where it is declared.
  */
 #ifndef ADS_MODEL_POLICY_H
 #define ADS_MODEL_POLICY_H

@@ -1157,7 +1157,9 @@ static void test_policies(void **state)
 	        " enum: [DE, AT] }\n"
 	        "  - { kind: campaign, field: name, pattern: '(' }\n"
 	        "  - { kind: ad_set, field: name, pattern: '^x', message: "
-	        "custom words }\n";
+	        "custom words }\n"
+	        "  - { kind: ad_set, field: bid_strategy, pattern: '^LOWEST' }\n"
+	        "  - { kind: ad_set, field: bid_amount, max: 10 }\n";
 	static const char *const yaml =
 	        "campaigns:\n"
 	        "  c:\n"
@@ -1181,22 +1183,28 @@ static void test_policies(void **state)
 	for (size_t i = 0; i < mp.diags.nr; i++)
 		print_message("%u:%u %s\n", mp.diags.v[i].line,
 		              mp.diags.v[i].col, mp.diags.v[i].msg);
-	assert_int_equal(mp.diags.nerrors, 5);
+	assert_int_equal(mp.diags.nerrors, 6);
 	assert_string_equal(mp.diags.v[1].file, "r.yaml");
 	assert_int_equal(mp.diags.v[1].line, 3);
 	assert_string_equal(mp.diags.v[1].msg,
 	                    "name 'Spring' does not match the policy pattern "
 	                    "'^[A-Z]{2}_' (policy at adsctl.yaml:4)");
-	assert_int_equal(mp.diags.v[2].line, 7);
+	/* a pattern's field must be there; a limit's need not */
+	assert_int_equal(mp.diags.v[2].line, 6);
 	assert_string_equal(mp.diags.v[2].msg,
-	                    "custom words (policy at adsctl.yaml:8)");
-	assert_int_equal(mp.diags.v[3].line, 8);
+	                    "ad set 'campaigns.c.ad_sets.s' has no "
+	                    "bid_strategy, which must match the policy pattern "
+	                    "'^LOWEST' (policy at adsctl.yaml:9)");
+	assert_int_equal(mp.diags.v[3].line, 7);
 	assert_string_equal(mp.diags.v[3].msg,
+	                    "custom words (policy at adsctl.yaml:8)");
+	assert_int_equal(mp.diags.v[4].line, 8);
+	assert_string_equal(mp.diags.v[4].msg,
 	                    "daily_budget 9000 is above the policy maximum "
 	                    "5000 (policy at adsctl.yaml:5)");
-	assert_int_equal(mp.diags.v[4].line, 9);
-	assert_int_equal(mp.diags.v[4].col, 55);
-	assert_string_equal(mp.diags.v[4].msg,
+	assert_int_equal(mp.diags.v[5].line, 9);
+	assert_int_equal(mp.diags.v[5].col, 55);
+	assert_string_equal(mp.diags.v[5].msg,
 	                    "targeting.geo_locations.countries 'FR' is not "
 	                    "allowed by the policy (allowed: 'DE', 'AT') "
 	                    "(policy at adsctl.yaml:6)");
