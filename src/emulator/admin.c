@@ -169,8 +169,14 @@ void emu_admin(struct emu_ctx *ctx, const char *method, const char *path,
 			admin_error(resp, 400,
 			            err.msg ? err.msg
 			                    : "config must be an object");
-		} else if (tmp.ntokens || tmp.app_secret || tmp.naccounts ||
-		           tmp.data_file) {
+		} else if (json_object_get(req, "tokens") ||
+		           json_object_get(req, "app_secret") ||
+		           json_object_get(req, "accounts") ||
+		           json_object_get(req, "defaults") ||
+		           json_object_get(req, "data_file") ||
+		           json_object_get(req, "port") ||
+		           json_object_get(req, "max_body_bytes") ||
+		           json_object_get(req, "max_connections")) {
 			admin_error(resp, 400,
 			            "only runtime settings (latency, faults, "
 			            "rate limits, paging, async, review) can "
