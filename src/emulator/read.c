@@ -697,7 +697,9 @@ static bool cond_match(struct rctx *rc, const struct emu_obj *o,
 	bool r = false;
 
 	if (!strcmp(c->field, "adlabels")) {
-		r = labels_match(v ? v : json_array(), c);
+		if (!v)
+			v = json_array();
+		r = labels_match(v, c);
 		json_decref(v);
 		return r;
 	}

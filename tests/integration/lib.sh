@@ -50,7 +50,7 @@ trap cleanup EXIT INT TERM
 emu_start() {
 	out="$TEST_TMP/emu.out"
 	: >"$out"
-	"$ADSCTL" emulator --port 0 "$@" >"$out" 2>"$TEST_TMP/emu.err" &
+	"$ADSCTL" emulator --port 0 "$@" >"$out" 2>"${EMU_ERR_LOG:-$TEST_TMP/emu.err}" &
 	EMU_PID=$!
 	i=0
 	while [ ! -s "$out" ]; do
@@ -73,7 +73,10 @@ emu_stop() {
 	wait "$EMU_PID"
 	rc=$?
 	EMU_PID=
-	[ $rc -eq 0 ] || fail "adsctl emulator exited with $rc"
+	if [ $rc -ne 0 ]; then
+		tail -40 "${EMU_ERR_LOG:-$TEST_TMP/emu.err}" >&2
+		fail "adsctl emulator exited with $rc"
+	fi
 }
 
 raw() {
