@@ -525,14 +525,37 @@ static char *project_path(const char *dir, const char *path, const char **why)
 
 /* --- resources -------------------------------------------------------- */
 
+/*
+ * Resources, their strings and references live in the model's arena:
+ * tens of thousands of small objects that die together. Growing arrays
+ * start small: most resources have one or two dependencies.
+ */
+static char *astrdup(struct ads_model *m, const char *s)
+{
+	return ads_arena_strndup(&m->arena, s, strlen(s));
+}
+
+static void *grow(void *v, size_t n, size_t *alloc, size_t size)
+{
+	if (n <= *alloc)
+		return v;
+	*alloc = *alloc ? *alloc * 2 : 2;
+	if (*alloc < n)
+		*alloc = n;
+	return xreallocarray(v, *alloc, size);
+}
+
+#define GROW(v, n, alloc) ((v) = grow((v), (n), &(alloc), sizeof(*(v))))
+
 static struct ads_resource *new_resource(struct build *b, enum ads_kind kind,
                                          const char *address, const char *key)
 {
-	struct ads_resource *r = xcalloc(1, sizeof(*r));
+	struct ads_resource *r = ads_arena_alloc(&b->m->arena, sizeof(*r));
 
+	memset(r, 0, sizeof(*r));
 	r->kind = kind;
-	r->address = xstrdup(address);
-	r->key = xstrdup(key);
+	r->address = astrdup(b->m, address);
+	r->key = astrdup(b->m, key);
 	ADS_ALLOC_GROW(b->all, b->nall + 1, b->alloc_all);
 	b->all[b->nall++] = r;
 	ads_map_put(&b->m->by_address, r->address, r);
@@ -545,10 +568,10 @@ static void add_dep(struct ads_resource *r, struct ads_resource *dep)
 	for (size_t i = 0; i < r->ndeps; i++)
 		if (r->deps[i] == dep)
 			return;
-	ADS_ALLOC_GROW(r->deps, r->ndeps + 1, r->alloc_deps);
+	GROW(r->deps, r->ndeps + 1, r->alloc_deps);
 	r->deps[r->ndeps++] = dep;
 	/* unique because deps are */
-	ADS_ALLOC_GROW(dep->rdeps, dep->nrdeps + 1, dep->alloc_rdeps);
+	GROW(dep->rdeps, dep->nrdeps + 1, dep->alloc_rdeps);
 	dep->rdeps[dep->nrdeps++] = r;
 }
 
@@ -626,7 +649,7 @@ static void declare(struct build *b, enum ads_kind kind, const char *key,
 	r->parent = parent;
 	r->doc = b->doc;
 	r->node = obj;
-	r->ptr = xstrdup(ptr);
+	r->ptr = astrdup(b->m, ptr);
 	r->loc = loc;
 	if (ckey && json_object_get(obj, ckey)) {
 		r->fields = json_object();
@@ -647,8 +670,8 @@ static void declare(struct build *b, enum ads_kind kind, const char *key,
 	}
 	if (parent) {
 		add_dep(r, parent);
-		ADS_ALLOC_GROW(parent->children, parent->nchildren + 1,
-		               parent->alloc_children);
+		GROW(parent->children, parent->nchildren + 1,
+		     parent->alloc_children);
 		parent->children[parent->nchildren++] = r;
 	}
 	if (kind == ADS_KIND_CAMPAIGN || kind == ADS_KIND_AD_SET) {
@@ -968,10 +991,11 @@ static struct ads_resource *file_resource(struct build *b, enum ads_kind kind,
 			         rel);
 		r = new_resource(b, kind, address, rel);
 		r->fields = json_object();
-		r->ptr = xstrdup("");
+		r->ptr = astrdup(b->m, "");
 		r->loc = *loc;
-		r->file = xcalloc(1, sizeof(*r->file));
-		r->file->path = xstrdup(rel);
+		r->file = ads_arena_alloc(&b->m->arena, sizeof(*r->file));
+		memset(r->file, 0, sizeof(*r->file));
+		r->file->path = astrdup(b->m, rel);
 		r->file->size = data.len;
 		ads_md5_hex(data.buf, data.len, r->file->md5);
 		ads_sha256_hex(data.buf, data.len, r->file->sha256);
@@ -1012,12 +1036,12 @@ static void add_ref(struct walk *w, enum ads_ref_form form, const char *address,
 	struct ads_resource *r = w->r;
 	struct ads_ref *ref;
 
-	ADS_ALLOC_GROW(r->refs, r->nrefs + 1, r->alloc_refs);
+	GROW(r->refs, r->nrefs + 1, r->alloc_refs);
 	ref = &r->refs[r->nrefs++];
 	memset(ref, 0, sizeof(*ref));
 	ref->form = form;
-	ref->ptr = xstrdup(w->ptr.buf);
-	ref->address = xstrdup(address);
+	ref->ptr = astrdup(w->b->m, w->ptr.buf);
+	ref->address = astrdup(w->b->m, address);
 	ref->target = target;
 	ref->loc = *loc;
 }
@@ -1467,27 +1491,15 @@ void ads_resource_content_digest(const struct ads_resource *r, char out[65])
 
 static void free_resource(struct ads_resource *r)
 {
-	if (!r)
-		return;
-	free(r->address);
-	free(r->key);
+	/* the struct and its strings are the arena's */
 	json_decref(r->fields);
-	free(r->ptr);
-	for (size_t i = 0; i < r->nrefs; i++) {
-		free(r->refs[i].ptr);
-		free(r->refs[i].address);
-	}
 	free(r->refs);
 	free(r->deps);
 	free(r->rdeps);
 	free(r->children);
-	if (r->file)
-		free(r->file->path);
-	free(r->file);
 	ads_members_release(r->members);
 	free(r->members);
 	ads_strvec_release(&r->schema_failures);
-	free(r);
 }
 
 void ads_model_free(struct ads_model *m)
@@ -1498,6 +1510,7 @@ void ads_model_free(struct ads_model *m)
 		free_resource(m->order[i]);
 	free(m->order);
 	ads_map_release(&m->by_address, NULL);
+	ads_arena_release(&m->arena);
 	free(m->settings.stack);
 	free(m->settings.account);
 	free(m->settings.api_version);
@@ -1570,6 +1583,7 @@ int ads_model_build(struct ads_model **out, const struct ads_project *project,
 
 	m->project = project;
 	ads_map_init(&m->by_address);
+	ads_arena_init(&m->arena);
 	b.m = m;
 	b.p = project;
 	b.diags = diags;

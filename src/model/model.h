@@ -24,6 +24,7 @@
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/error.h"
+#include "util/arena.h"
 #include "util/map.h"
 
 /*
@@ -94,10 +95,10 @@ struct ads_ref {
 	/*
 	 * JSON Pointer, relative to the resource's fields, of the {ref} or
 	 * {file} object (for ADS_REF_HASH_MEMBER, of the object holding
-	 * "file"), e.g. "/targeting/custom_audiences/0". Owned.
+	 * "file"), e.g. "/targeting/custom_audiences/0".
 	 */
 	char *ptr;
-	/* The address as written, or "images.<path>" for files. Owned. */
+	/* The address as written, or "images.<path>" for files. */
 	char *address;
 	/* The resource referred to; NULL only in a model with errors. */
 	struct ads_resource *target;
@@ -106,7 +107,7 @@ struct ads_ref {
 
 /* A local file a resource stands for (images and videos). */
 struct ads_file {
-	char *path; /* relative to the project root, normalised; owned */
+	char *path; /* relative to the project root, normalised */
 	uint64_t size;
 	char md5[33]; /* the Marketing API's image hash is the MD5 */
 	char sha256[65]; /* content digest */
@@ -127,6 +128,10 @@ struct ads_members {
 	struct ads_srcloc loc; /* the `members` value */
 };
 
+/*
+ * A resource of the model. It and everything it points to belong to the
+ * model (strings and structs to its arena); callers never free them.
+ */
 struct ads_resource {
 	enum ads_kind kind;
 	/* "campaigns.spring_sale.ad_sets.de_broad", "images.assets/a.jpg" */
@@ -143,7 +148,7 @@ struct ads_resource {
 	/* Where it was declared; doc and node are NULL for files. */
 	const struct ads_doc *doc;
 	json_t *node; /* its object in doc->root (borrowed, read-only) */
-	char *ptr; /* JSON Pointer of node in doc->root; owned */
+	char *ptr; /* JSON Pointer of node in doc->root */
 	struct ads_srcloc loc; /* its key; for files, their first use */
 
 	struct ads_ref *refs; /* in document order */
@@ -177,6 +182,7 @@ struct ads_model {
 	struct ads_map by_address; /* address -> struct ads_resource * */
 	json_t *policies; /* the `policies` list, or NULL */
 	const struct ads_project *project; /* borrowed; must outlive */
+	struct ads_arena arena; /* private: resources and their strings */
 };
 
 /*
