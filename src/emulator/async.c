@@ -149,8 +149,6 @@ out:
 
 bool emu_async_cancel(struct emu_ctx *ctx, struct emu_obj *o, int64_t now)
 {
-	bool any = false;
-
 	(void)ctx;
 	if (o->kind == EMU_ASYNC_REQ) {
 		const char *st = ads_json_str(o->f, "status");
@@ -169,11 +167,11 @@ bool emu_async_cancel(struct emu_ctx *ctx, struct emu_obj *o, int64_t now)
 			json_object_set_new(r->f, "status",
 			                    json_string("CANCELED"));
 			r->updated = now;
-			any = true;
 		}
 	}
+	/* a set can always be "canceled": what already ran stays done */
 	o->updated = now;
-	return any || o->kids.nr == 0 || true;
+	return true;
 }
 
 /* --- the worker ------------------------------------------------------------
@@ -503,6 +501,8 @@ static void *worker(void *arg)
 		}
 		pthread_rwlock_wrlock(&ctx->store.lock);
 		njobs = start_jobs(ctx, jobs, n, emu_now());
+		/* sets with nothing left to start (canceled ones too) leave */
+		finish_jobs(ctx, jobs, NULL, NULL, 0, emu_now());
 		pthread_rwlock_unlock(&ctx->store.lock);
 	}
 	for (size_t i = 0; i < njobs; i++)

@@ -204,5 +204,18 @@ while :; do
 done
 check "all(x['status'] == 'SUCCESS' for x in d['data'])" "async batch"
 
+# --- cancel: DELETE /<set> cancels what has not started
+raw POST "$EMU_URL/_emulator/config" -d '{"async": {"requests_per_tick": 1, "tick_ms": 60000}}'
+api POST $A/asyncadrequestsets -d name=slow \
+	--data-urlencode "ad_specs=[{\"name\":\"y1\",\"adset_id\":\"$SET\"},{\"name\":\"y2\",\"adset_id\":\"$SET\"}]"
+CSET=$(jq_py "d['id']")
+api DELETE "$CSET"
+check "d == {'success': True}"
+api GET "$CSET?fields=canceled_count,in_progress_count,total_count"
+# the worker may have started one request (1 per tick) before the DELETE
+check "d['total_count'] == 2 and d['canceled_count'] >= 1 and d['canceled_count'] + d['in_progress_count'] == 2" "canceled"
+api DELETE "$CSET/requests"
+expect_error 400 2500
+
 emu_stop
 echo ok
