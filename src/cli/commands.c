@@ -2,9 +2,6 @@
 #include "cli/commands.h"
 
 const struct ads_cmd *const ads_commands[] = {
-	&ads_cmd_help,
-	&ads_cmd_version,
-	&ads_cmd_validate,
-	&ads_cmd_emulator,
-	NULL,
+	&ads_cmd_help, &ads_cmd_version,  &ads_cmd_validate,
+	&ads_cmd_plan, &ads_cmd_emulator, NULL,
 };

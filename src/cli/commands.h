@@ -11,5 +11,6 @@ extern const struct ads_cmd ads_cmd_help;
 extern const struct ads_cmd ads_cmd_version;
 extern const struct ads_cmd ads_cmd_validate;
 extern const struct ads_cmd ads_cmd_emulator;
+extern const struct ads_cmd ads_cmd_plan;
 
 #endif

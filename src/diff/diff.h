@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "live/live.h"
 #include "model/model.h"
 
 /* How the values of a field compare (and how render shows them). */
@@ -79,19 +80,15 @@ const struct ads_field_rule *ads_diff_rule(enum ads_kind kind, const char *path,
 size_t ads_diff_rule_count(void);
 const struct ads_field_rule *ads_diff_rule_at(size_t i);
 
-/*
- * Whether Graph returns a top-level field of a kind on read (from Meta's
- * field specs, graph-api-specs/specs/<Node>.json). Fields that are not
- * readable are write-only: sent on create, never compared.
- */
-bool ads_diff_readable(enum ads_kind kind, const char *field);
-
 /* One field that differs. */
 struct ads_diff_entry {
 	char *field; /* dotted path; owned */
 	json_t *before; /* live; NULL when absent. Owned reference. */
 	json_t *after; /* desired; NULL when absent. Owned reference. */
 	const struct ads_field_rule *rule;
+	/* the rule of its top-level field ("targeting" for
+	 * "targeting.age_min"): learning and review flags live there */
+	const struct ads_field_rule *top;
 };
 
 struct ads_diff {

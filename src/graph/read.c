@@ -19,6 +19,7 @@ struct read_op {
 	bool started; /* all initial calls submitted */
 	struct ads_error err;
 	ads_graph_done_fn done;
+	ads_graph_page_fn page; /* may be NULL */
 	void *ctx;
 	json_t *out;
 	struct ads_strvec *missing;
@@ -161,6 +162,8 @@ static void page_done(void *ctx, struct ads_graph_result *res)
 		return;
 	}
 	json_array_extend(p->items, data);
+	if (op->page)
+		op->page(op->ctx, json_array_size(data));
 	if (!next) {
 		pager_end(p, NULL);
 		return;
@@ -231,12 +234,23 @@ int ads_graph_list_submit(struct ads_graph *g, const char *path,
                           ads_graph_done_fn done, void *ctx,
                           struct ads_error *err)
 {
+	return ads_graph_list_submit_paged(g, path, params, items, NULL, done,
+	                                   ctx, err);
+}
+
+int ads_graph_list_submit_paged(struct ads_graph *g, const char *path,
+                                const struct ads_graph_params *params,
+                                json_t *items, ads_graph_page_fn page,
+                                ads_graph_done_fn done, void *ctx,
+                                struct ads_error *err)
+{
 	struct read_op *op;
 
 	if (!json_is_array(items))
 		return ads_error_set(err, ADS_EINVALID,
 		                     "list output is not a JSON array");
 	op = op_new(g, items, done, ctx);
+	op->page = page;
 	pager_start(op, path, params, items);
 	return op_start(op);
 }

@@ -44,6 +44,17 @@ int ads_graph_list_submit(struct ads_graph *g, const char *path,
                           const struct ads_graph_params *params, json_t *items,
                           ads_graph_done_fn done, void *ctx,
                           struct ads_error *err);
+/* Called after each page a list read appended, with its item count. */
+typedef void (*ads_graph_page_fn)(void *ctx, size_t n);
+/*
+ * ads_graph_list_submit() that also calls page(ctx, n) after every page
+ * (for progress); page may be NULL.
+ */
+int ads_graph_list_submit_paged(struct ads_graph *g, const char *path,
+                                const struct ads_graph_params *params,
+                                json_t *items, ads_graph_page_fn page,
+                                ads_graph_done_fn done, void *ctx,
+                                struct ads_error *err);
 /* Synchronous: *items is a new array owned by the caller. */
 int ads_graph_list(json_t **items, struct ads_graph *g, const char *path,
                    const struct ads_graph_params *params,

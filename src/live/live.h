@@ -106,6 +106,9 @@ struct ads_live {
 	 */
 	struct ads_live_dup *dups;
 	size_t ndups, alloc_dups;
+	/* Objects whose identity could not be read (several labels of this
+	 * stack, a label of the wrong kind): left alone, named here. */
+	struct ads_strvec notes;
 	size_t unmanaged[ADS_KIND_COUNT]; /* without an adsctl identity */
 	size_t foreign[ADS_KIND_COUNT]; /* of other stacks */
 
@@ -122,8 +125,9 @@ struct ads_live_slot {
 };
 
 /*
- * Loads live state from a raw document (see above) for the given stack;
- * the document is copied. Fails with ADS_EINVALID when it does not have
+ * Loads live state from a raw document (see above) for the given stack.
+ * The live state takes a reference to raw, which must not change
+ * afterwards. Fails with ADS_EINVALID when it does not have
  * that shape. *out is owned by the caller (ads_live_free).
  */
 int ads_live_load(struct ads_live **out, const json_t *raw, const char *stack,
@@ -152,6 +156,23 @@ int ads_live_fetch(struct ads_live **out, struct ads_graph *g,
                    const struct ads_live_query *q, struct ads_error *err);
 
 /*
+ * The creative version a declared creative's ads use now, when none of
+ * its versions has the declared content (the plan replaces it): the
+ * version most managed ads point at, else the newest. NULL otherwise.
+ * Borrowed. Needs a mapped live state.
+ */
+struct ads_live_object *ads_live_previous(const struct ads_live *l,
+                                          const char *address);
+/*
+ * Reads the content fields (those the manifest declares) of the previous
+ * version of every creative m replaces, in one round of ids= reads, and
+ * adds them to those objects' fields, so that the plan can show what
+ * changed field by field. Needs a mapped live state.
+ */
+int ads_live_fetch_previous(struct ads_live *l, struct ads_graph *g,
+                            const struct ads_model *m, struct ads_error *err);
+
+/*
  * Maps the loaded objects to the addresses of m: sets each slot's
  * current object and the roles of the others (docs/internals/
  * identity.md). May be called again with another model (drift maps one
@@ -177,6 +198,13 @@ struct ads_live_object *ads_live_by_id(const struct ads_live *l,
  */
 void ads_live_fields(struct ads_buf *out, enum ads_kind kind,
                      const struct ads_model *m);
+
+/*
+ * Whether Graph returns a top-level field of a kind on read (from Meta's
+ * field specs, graph-api-specs/specs/<Node>.json). Fields that are not
+ * readable are write-only: sent on create, never read nor compared.
+ */
+bool ads_live_readable(enum ads_kind kind, const char *field);
 
 /*
  * Parses an adsctl ad label: "adsctl:<stack>:<address>" or, for creative

@@ -53,6 +53,9 @@ enum ads_action {
 const char *ads_action_name(enum ads_action a);
 int ads_action_parse(enum ads_action *out, const char *name);
 
+/* "campaign", "ad set", "custom audience": a kind in words. Static. */
+const char *ads_plan_kind_words(enum ads_kind k);
+
 /* Impact annotations of a step (DESIGN.md §5), a bit set. */
 enum ads_impact {
 	/* the ad set re-enters the learning phase: a budget change over
@@ -285,6 +288,35 @@ int ads_plan_request_resolve(char **path, json_t **params,
                              struct ads_error *err);
 /* True for a placeholder {"ref": "<address>"}; *address borrowed. */
 bool ads_plan_is_ref(const json_t *v, const char **address);
+
+/* --- building blocks (build.c, json.c, tests) -------------------------- */
+
+/* An empty plan of the current format version; owned by the caller. */
+struct ads_plan *ads_plan_new(void);
+/* Appends a step (zeroed but for these); borrowed until the next add. */
+struct ads_plan_step *ads_plan_add_step(struct ads_plan *p,
+                                        enum ads_action action,
+                                        enum ads_kind kind,
+                                        const char *address);
+/* Appends a change; before and after (may be NULL) are taken over. */
+struct ads_plan_change *ads_plan_step_add_change(struct ads_plan_step *s,
+                                                 const char *field,
+                                                 json_t *before, json_t *after,
+                                                 enum ads_diff_type type);
+/* Appends a request; path and params (NULL: {}) are taken over. */
+struct ads_plan_request *ads_plan_step_add_request(struct ads_plan_step *s,
+                                                   const char *method,
+                                                   json_t *path,
+                                                   json_t *params);
+/* Adds a dependency on step index dep (once). */
+void ads_plan_step_add_dep(struct ads_plan_step *s, size_t dep);
+/* Frees a step's contents. */
+void ads_plan_step_release(struct ads_plan_step *s);
+/* Recomputes count[] and spend_delta from the steps. */
+void ads_plan_count(struct ads_plan *p);
+/* A new placeholder {"ref": address}. */
+json_t *ads_plan_ref(const char *address);
+int ads_plan_upload_parse(enum ads_upload *out, const char *name);
 
 /*
  * Checks a saved plan against a fresh read of the live state: every live

@@ -103,3 +103,13 @@ void ads_json_digest(const json_t *v, char out[65])
 	ads_sha256_hex(b.buf, b.len, out);
 	ads_buf_release(&b);
 }
+
+json_t *ads_json_mut(const json_t *v)
+{
+	union {
+		const json_t *c;
+		json_t *m;
+	} u = { .c = v };
+
+	return u.m;
+}

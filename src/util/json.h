@@ -30,6 +30,12 @@ const char *ads_json_str(const json_t *obj, const char *key);
  * a numeric string (Graph returns budgets as "20000"). False otherwise.
  */
 bool ads_json_as_int64(const json_t *v, int64_t *out);
+/*
+ * v without const, for jansson's iteration and lookup functions, which
+ * take non-const values even when they only read: callers must not
+ * change what they get.
+ */
+json_t *ads_json_mut(const json_t *v);
 /* SHA-256 hex of the canonical encoding of v. */
 void ads_json_digest(const json_t *v, char out[65]);
 
