@@ -473,9 +473,14 @@ int ads_project_load(struct ads_project **out, const char *root,
 	p->src = src;
 	ret = load_main(&doc, p, diags, &rerr);
 	if (ret == ADS_ENOTFOUND) {
+		/* a revision says which: "... in commit 1a2b3c4 (...)" */
+		bool other = src->describe &&
+		             strcmp(src->describe, "working tree") != 0;
+
 		ads_error_set(err, ADS_ENOTFOUND,
-		              "no %s in '%s' (is this an adsctl project?)",
-		              ADS_PROJECT_FILE, root);
+		              "no %s in '%s'%s%s (is this an adsctl project?)",
+		              ADS_PROJECT_FILE, root, other ? " in " : "",
+		              other ? src->describe : "");
 		goto out;
 	}
 	if (ret < 0 && ads_error_is_set(&rerr)) {

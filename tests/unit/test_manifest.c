@@ -834,6 +834,18 @@ static void test_project_not_found(void **state)
 	assert_null(p);
 	assert_string_equal(err.msg, want);
 	ads_error_release(&err);
+	free(want);
+
+	/* a source for a revision names it */
+	src.describe = "commit 1a2b3c4";
+	want = xasprintf("no adsctl.yaml in '%s' in commit 1a2b3c4 (is this "
+	                 "an adsctl project?)",
+	                 dir);
+	assert_int_equal(ads_project_load(&p, dir, &src, &d, &err),
+	                 ADS_ENOTFOUND);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(d.nr, 0);
+	ads_error_release(&err);
 	ads_diags_release(&d);
 	remove_tree(dir);
 	free(want);
