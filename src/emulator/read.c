@@ -1005,7 +1005,7 @@ static const struct emu_objvec *obj_edge(const struct emu_obj *o,
 }
 
 /* A nested edge inside a projection: campaigns{adsets.limit(2){id}}. */
-static json_t *nested_edge(struct rctx *rc, const struct emu_obj *o,
+static json_t *nested_edge(struct rctx *rc, const char *owner,
                            const struct emu_objvec *vec, int kind,
                            const struct emu_fsel_item *it, int depth)
 {
@@ -1037,7 +1037,7 @@ static json_t *nested_edge(struct rctx *rc, const struct emu_obj *o,
 	if (it->effective_status)
 		emu_params_add(&p, "effective_status", it->effective_status,
 		               strlen(it->effective_status), NULL);
-	ads_buf_addf(&path, "%s/%s", o->id, it->name);
+	ads_buf_addf(&path, "%s/%s", owner, it->name);
 	page = list_page(rc, &l, it->sub, path.buf, &p, depth + 1);
 out:
 	listing_release(&l);
@@ -1180,7 +1180,7 @@ static json_t *project(struct rctx *rc, const struct emu_obj *o,
 
 		vec = obj_edge(o, it->name, &kind);
 		if (vec) {
-			v = nested_edge(rc, o, vec, kind, it, depth);
+			v = nested_edge(rc, o->id, vec, kind, it, depth);
 			if (!v)
 				goto fail;
 			json_object_set_new(out, it->name, v);
@@ -1273,6 +1273,8 @@ static json_t *account_value(const struct emu_ctx *ctx, const char *id,
 	return NULL;
 }
 
+static int account_edge_kind(const char *edge);
+
 static void read_account(struct rctx *rc, const char *id,
                          const struct emu_fsel *sel)
 {
@@ -1286,8 +1288,24 @@ static void read_account(struct rctx *rc, const char *id,
 	}
 	for (size_t i = 0; i < sel->nr; i++) {
 		const char *name = sel->v[i].name;
+		int kind = account_edge_kind(name);
 		json_t *v;
 
+		if (kind >= 0) {
+			/* act_X?fields=campaigns.limit(5){id,adsets{id}} */
+			const struct emu_account *a =
+			        emu_store_find_account(&rc->ctx->store, id);
+			static const struct emu_objvec empty;
+
+			v = nested_edge(rc, id, a ? &a->lists[kind] : &empty,
+			                kind, &sel->v[i], 0);
+			if (!v) {
+				json_decref(out);
+				return;
+			}
+			json_object_set_new(out, name, v);
+			continue;
+		}
 		if (!emu_spec_field(emu_spec_node("AdAccount"), name)) {
 			nonexisting(rc->resp, name, "AdAccount");
 			json_decref(out);

@@ -114,6 +114,10 @@ NEXT=$(jq_py "d['adsets']['paging']['next']")
 raw GET "$NEXT"
 check "[x['name'] for x in d['data']] == ['S'] and 'next' not in d['paging']" \
 	"nested next link"
+api GET "$A?fields=campaigns.limit(1){name,adsets.limit(5){name}}"
+check "d['campaigns']['data'][0]['name'] == 'Beta' and sorted(x['name'] for x in d['campaigns']['data'][0]['adsets']['data']) == ['S', 'S2']" \
+	"account edges in field expansion"
+check "'next' not in d['campaigns']['paging']" "deleted campaigns are not listed"
 api GET "$A?fields=name,currency,min_daily_budget"
 check "d['currency'] == 'USD' and d['min_daily_budget'] == 100"
 api GET "$C2?fields=adsets{nope}"
