@@ -13,6 +13,7 @@
 
 #include "graph/url.h"
 #include "live/live.h"
+#include "plan/remote.h"
 #include "render/diag.h"
 #include "render/plan_json.h"
 #include "render/plan_markdown.h"
@@ -287,13 +288,15 @@ void ads_cli_output_plan(struct ads_cli *cli, const struct ads_plan *p,
 }
 
 int ads_cli_fetch_live(struct ads_live **out, struct ads_cli *cli,
-                       struct ads_cli_project *p, struct ads_cli_conn *c)
+                       struct ads_cli_project *p, struct ads_cli_conn *c,
+                       const struct ads_model *also)
 {
 	struct ads_error err = ADS_ERROR_INIT;
 	struct ads_live_query q = {
 		.account = p->model->settings.account,
 		.stack = p->model->settings.stack,
 		.model = p->model,
+		.also = also,
 		.reporter = &cli->reporter,
 	};
 	struct ads_live *live = NULL;
@@ -329,7 +332,7 @@ int ads_cli_make_plan(struct ads_plan **out, struct ads_cli *cli,
 	struct ads_plan *plan = NULL;
 	int rc, ret;
 
-	ret = ads_cli_fetch_live(&live, cli, p, c);
+	ret = ads_cli_fetch_live(&live, cli, p, c, NULL);
 	if (ret)
 		return ret;
 	rc = ads_plan_build(&plan, p->model, live, &po, &err);
@@ -337,6 +340,12 @@ int ads_cli_make_plan(struct ads_plan **out, struct ads_cli *cli,
 		ads_cli_print_error(cli, &err);
 		ret = rc == ADS_ENOTFOUND ? ADS_EXIT_USAGE
 		                          : ads_cli_exit_code(rc);
+		goto out;
+	}
+	if (opt && opt->validate_remote &&
+	    (rc = ads_plan_validate_remote(plan, c->graph, live, &err))) {
+		ads_cli_print_error(cli, &err);
+		ret = ads_cli_exit_code(rc);
 		goto out;
 	}
 	*out = plan;

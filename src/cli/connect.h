@@ -78,11 +78,13 @@ int ads_cli_make_plan(struct ads_plan **out, struct ads_cli *cli,
                       struct ads_cli_project *p, struct ads_cli_conn *c,
                       const struct ads_cli_plan_options *opt);
 /*
- * Fetches and maps the live state only; *out owned by the caller.
- * Returns an exit code (errors printed).
+ * Fetches the live state and maps it for p's model; also (may be NULL)
+ * is another revision whose declared fields are read too. *out owned by
+ * the caller. Returns an exit code (errors printed).
  */
 int ads_cli_fetch_live(struct ads_live **out, struct ads_cli *cli,
-                       struct ads_cli_project *p, struct ads_cli_conn *c);
+                       struct ads_cli_project *p, struct ads_cli_conn *c,
+                       const struct ads_model *also);
 
 /* Checks a --format value (NULL, text, markdown, json); exit code. */
 int ads_cli_check_format(struct ads_cli *cli, const char *format);

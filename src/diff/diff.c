@@ -157,7 +157,7 @@ static bool eq_item(enum ads_kind kind, const char *path, const json_t *d,
                     const json_t *l)
 {
 	if (is_placeholder(d))
-		return false;
+		return json_equal(d, l);
 	if (json_is_object(d))
 		return eq_object(kind, path, d, l);
 	if (json_is_array(d))
@@ -230,7 +230,7 @@ static bool eq_rule(enum ads_kind kind, const char *path,
 	int64_t x, y;
 
 	if (is_placeholder(d))
-		return false;
+		return json_equal(d, l); /* only placeholders of one address */
 	if (is_empty(d) && is_empty(l))
 		return true;
 	if (!l || json_is_null(l) || json_is_null(d))

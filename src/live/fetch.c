@@ -123,6 +123,30 @@ static int submit_images(struct ads_graph *g, struct fetch *f,
 	return rc;
 }
 
+/* Adds the fields m declares that list does not have yet. */
+static void add_fields(struct ads_buf *list, enum ads_kind kind,
+                       const struct ads_model *m)
+{
+	struct ads_buf more = ADS_BUF_INIT;
+	struct ads_strvec have = ADS_STRVEC_INIT;
+
+	ads_strvec_split(&have, list->buf, ',');
+	ads_live_fields(&more, kind, m);
+	for (const char *f = more.buf; *f;) {
+		size_t n = strcspn(f, ",");
+		char *name = xstrndup(f, n);
+
+		if (!ads_strvec_contains(&have, name))
+			ads_buf_addf(list, ",%s", name);
+		free(name);
+		f += n;
+		if (*f == ',')
+			f++;
+	}
+	ads_strvec_release(&have);
+	ads_buf_release(&more);
+}
+
 int ads_live_fetch(struct ads_live **out, struct ads_graph *g,
                    const struct ads_live_query *q, struct ads_error *err)
 {
@@ -160,6 +184,8 @@ int ads_live_fetch(struct ads_live **out, struct ads_graph *g,
 		ads_graph_params_release(&p);
 		ads_buf_reset(&fields);
 		ads_live_fields(&fields, lists[i].kind, q->model);
+		if (q->also)
+			add_fields(&fields, lists[i].kind, q->also);
 		ads_graph_params_set(&p, "fields", fields.buf);
 		ads_graph_params_setf(&p, "limit", "%u", lists[i].limit);
 		if (lists[i].statuses)

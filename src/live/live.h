@@ -141,6 +141,9 @@ struct ads_live_query {
 	/* The manifests: which fields to read per kind (those declared plus
 	 * identity fields) and which image hashes to look up. */
 	const struct ads_model *model;
+	/* A second revision of the manifests whose declared fields are read
+	 * too (drift compares two revisions); may be NULL. */
+	const struct ads_model *also;
 	const struct ads_reporter *reporter; /* progress; may be NULL */
 };
 

@@ -369,24 +369,6 @@ static json_t *update_params(const struct ads_resource *r,
 	return params;
 }
 
-static void add_diff_changes(struct ads_plan_step *s, struct ads_diff *d,
-                             bool skip_status)
-{
-	for (size_t i = 0; i < d->nr; i++) {
-		struct ads_diff_entry *e = &d->v[i];
-
-		if (skip_status && !strcmp(e->field, "status"))
-			continue;
-		ads_plan_step_add_change(s, e->field, e->before, e->after,
-		                         e->rule->type);
-		e->before = e->after = NULL;
-		if ((e->rule->flags | e->top->flags) & ADS_FIELD_LEARNING)
-			s->impact |= ADS_IMPACT_LEARNING_RESET;
-		if ((e->rule->flags | e->top->flags) & ADS_FIELD_REVIEW)
-			s->impact |= ADS_IMPACT_AD_REVIEW;
-	}
-}
-
 /* Budget changes of more than 20% restart learning (DESIGN.md §5). */
 static void budget_impact(struct ads_plan_step *s)
 {
@@ -519,7 +501,7 @@ static int replace_changes(struct builder *b, struct ads_plan_step *s,
 	}
 	if (!d->nr)
 		ads_diff_fields(d, r->kind, *desired, old->fields, skip);
-	add_diff_changes(s, d, true);
+	ads_plan_step_take_diff(s, d, true);
 	return 0;
 }
 
@@ -614,7 +596,7 @@ static int plan_resource(struct builder *b, const struct ads_resource *r)
 		bool members = false;
 
 		set_fingerprint(s, o);
-		add_diff_changes(s, &d, rs->activates);
+		ads_plan_step_take_diff(s, &d, rs->activates);
 		for (size_t i = 0; i < d.nr; i++)
 			if (!strcmp(d.v[i].field, "members"))
 				members = true;
@@ -735,6 +717,11 @@ static size_t creative_users(struct builder *b, const char *creative_id)
 	return n;
 }
 
+static const struct objv *users_of(struct builder *b, const char *id)
+{
+	return ads_map_get(&b->users, id);
+}
+
 static bool is_dco_adset(const struct ads_live_object *o)
 {
 	return o &&
@@ -811,6 +798,17 @@ static void prune_object(struct builder *b, struct ads_live_object *o,
 	s = ads_plan_add_step(b->p, action, o->kind, o->address);
 	set_fingerprint(s, o);
 	s->reason = xstrdup(why);
+	if (o->kind == ADS_KIND_CREATIVE) {
+		/* after the ads that used it are gone */
+		const struct objv *v = users_of(b, o->id);
+
+		for (size_t i = 0; v && i < v->nr; i++) {
+			size_t idx = get_index(&b->removed, v->v[i]->id);
+
+			if (idx != NONE)
+				ads_plan_step_add_dep(s, idx);
+		}
+	}
 	if (action == ADS_ACTION_DELETE)
 		s->impact |= ADS_IMPACT_IRREVERSIBLE;
 	if (cover != NONE && !(o->archived && action == ADS_ACTION_ARCHIVE)) {
@@ -824,11 +822,6 @@ static void prune_object(struct builder *b, struct ads_live_object *o,
 		        json_pack("{s:s}", "status", "ARCHIVED"));
 	}
 	put_index(&b->removed, o->id, b->p->nsteps - 1);
-}
-
-static const struct objv *users_of(struct builder *b, const char *id)
-{
-	return ads_map_get(&b->users, id);
 }
 
 /* Superseded creative versions go once no ad uses them. */
@@ -904,6 +897,7 @@ static void drop_replaced_audience(struct builder *b,
  */
 struct removal {
 	struct ads_plan_step step;
+	size_t orig; /* index before sorting */
 	enum ads_kind group_kind;
 	const char *group_address;
 };
@@ -931,11 +925,13 @@ static void sort_removals(struct builder *b, size_t first)
 {
 	size_t n = b->p->nsteps - first;
 	struct removal *v = xcalloc(n + 1, sizeof(*v));
+	size_t *moved = xcalloc(n + 1, sizeof(*moved));
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ads_plan_step *s = &b->p->steps[first + i];
 
 		v[i].step = *s;
+		v[i].orig = first + i;
 		v[i].group_kind = s->kind;
 		v[i].group_address = s->address;
 		for (size_t j = 0; s->via && j < b->p->nsteps; j++)
@@ -947,9 +943,19 @@ static void sort_removals(struct builder *b, size_t first)
 	qsort(v, n, sizeof(*v), cmp_removal);
 	for (size_t i = 0; i < n; i++) {
 		b->p->steps[first + i] = v[i].step;
+		moved[v[i].orig - first] = first + i;
 		if (v[i].step.id)
 			put_index(&b->removed, v[i].step.id, first + i);
 	}
+	/* dependencies between removal steps follow them */
+	for (size_t i = 0; i < b->p->nsteps; i++) {
+		struct ads_plan_step *s = &b->p->steps[i];
+
+		for (size_t d = 0; d < s->ndeps; d++)
+			if (s->deps[d] >= first)
+				s->deps[d] = moved[s->deps[d] - first];
+	}
+	free(moved);
 	free(v);
 }
 
@@ -965,15 +971,24 @@ static void plan_removals(struct builder *b)
 		ads_strvec_push(&addrs, address);
 	if (addrs.nr)
 		qsort(addrs.v, addrs.nr, sizeof(*addrs.v), cmp_str);
-	/* parents before children so that children see them covered */
-	for (int kind = 0; kind < ADS_KIND_COUNT; kind++) {
+	/* parents before children, so that children see them covered, and
+	 * ads before creatives, so that a creative sees its ads go */
+	static const enum ads_kind order[] = {
+		ADS_KIND_IMAGE,    ADS_KIND_VIDEO,  ADS_KIND_AUDIENCE,
+		ADS_KIND_CAMPAIGN, ADS_KIND_AD_SET, ADS_KIND_AD,
+		ADS_KIND_CREATIVE,
+	};
+
+	for (size_t ki = 0; ki < ADS_ARRAY_SIZE(order); ki++) {
+		enum ads_kind kind = order[ki];
+
 		for (size_t i = 0; i < addrs.nr; i++) {
 			const struct ads_live_slot *slot =
 			        ads_live_slot(b->live, addrs.v[i]);
 			const struct ads_resource *r =
 			        ads_model_find(b->m, addrs.v[i]);
 
-			if ((int)slot->v[0]->kind != kind ||
+			if (slot->v[0]->kind != kind ||
 			    !in_target(b, addrs.v[i]))
 				continue;
 			if (r && r->kind == slot->v[0]->kind) {
@@ -993,6 +1008,52 @@ static void plan_removals(struct builder *b)
 	ads_strvec_release(&addrs);
 	if (b->p->nsteps - first > 1)
 		sort_removals(b, first);
+}
+
+/*
+ * A key renamed in the manifests: the object under the old address is
+ * pruned and a new one created (identity is the address). When the pruned
+ * object and a created one have the same kind, parent and name, both
+ * steps say so, so that reviewers read the pair as the rename it is.
+ */
+static void pair_renames(struct builder *b)
+{
+	for (size_t i = 0; i < b->p->nsteps; i++) {
+		struct ads_plan_step *old = &b->p->steps[i];
+		const struct ads_live_object *o;
+
+		if ((old->action != ADS_ACTION_ARCHIVE &&
+		     old->action != ADS_ACTION_DELETE) ||
+		    old->res || !old->id || old->via ||
+		    !(o = ads_live_by_id(b->live, old->id)) || !o->name ||
+		    o->role == ADS_LIVE_SUPERSEDED)
+			continue;
+		for (size_t j = 0; j < b->p->nsteps; j++) {
+			struct ads_plan_step *s = &b->p->steps[j];
+			const struct ads_resource *r = s->res;
+			const char *name;
+			const struct ads_live_object *pl;
+
+			if (s->action != ADS_ACTION_CREATE || !r ||
+			    r->kind != o->kind || s->reason)
+				continue;
+			name = ads_json_str(r->fields, "name");
+			pl = r->parent ? st(b, r->parent)->live : NULL;
+			if (!name || strcmp(name, o->name) ||
+			    (r->parent ? !pl || !o->parent_id ||
+			                         strcmp(pl->id, o->parent_id)
+			               : o->parent_id != NULL))
+				continue;
+			s->reason = xasprintf("a new key: %s (%s) looks "
+			                      "renamed to it",
+			                      old->address, old->id);
+			free(old->reason);
+			old->reason = xasprintf("no longer declared (renamed "
+			                        "to %s?)",
+			                        s->address);
+			break;
+		}
+	}
 }
 
 /* --- activation ------------------------------------------------------- */
@@ -1086,6 +1147,16 @@ static void plan_deps(struct builder *b)
 		for (size_t q = 0; q < s->nrequests; q++) {
 			deps_of_value(b, s, i, s->requests[q].path);
 			deps_of_value(b, s, i, s->requests[q].params);
+		}
+		/* what it names without a placeholder: image hashes */
+		for (size_t d = 0; s->res && s->action != ADS_ACTION_ACTIVATE &&
+		                   d < s->res->ndeps;
+		     d++) {
+			size_t idx = get_index(&b->creates,
+			                       s->res->deps[d]->address);
+
+			if (idx != NONE && idx < i)
+				ads_plan_step_add_dep(s, idx);
 		}
 		if (s->ndeps > 1)
 			qsort(s->deps, s->ndeps, sizeof(*s->deps), cmp_size);
@@ -1342,6 +1413,7 @@ int ads_plan_build(struct ads_plan **out, const struct ads_model *m,
 	}
 	if (!rc) {
 		plan_removals(&b);
+		pair_renames(&b);
 		plan_activations(&b);
 		plan_deps(&b);
 		plan_spend(&b);

@@ -22,6 +22,20 @@ static json_t *value_or_null(const json_t *v)
 	return v ? json_deep_copy(v) : json_null();
 }
 
+static const char *origin_name(enum ads_change_origin o)
+{
+	return o == ADS_ORIGIN_LIVE ? "ads_manager" : "git";
+}
+
+static enum ads_change_origin origin_parse(const char *s)
+{
+	if (s && !strcmp(s, "ads_manager"))
+		return ADS_ORIGIN_LIVE;
+	if (s && !strcmp(s, "git"))
+		return ADS_ORIGIN_GIT;
+	return ADS_ORIGIN_UNKNOWN;
+}
+
 static json_t *request_json(const struct ads_plan_request *q)
 {
 	json_t *j = json_object();
@@ -54,6 +68,9 @@ static json_t *step_json(const struct ads_plan_step *s)
 		json_object_set_new(j, "reason", json_string(s->reason));
 	if (s->via)
 		json_object_set_new(j, "via", json_string(s->via));
+	if (s->origin != ADS_ORIGIN_UNKNOWN)
+		json_object_set_new(j, "origin",
+		                    json_string(origin_name(s->origin)));
 	a = json_array();
 	for (size_t i = 0; i < s->nchanges; i++) {
 		const struct ads_plan_change *c = &s->changes[i];
@@ -65,9 +82,7 @@ static json_t *step_json(const struct ads_plan_step *s)
 		if (c->origin != ADS_ORIGIN_UNKNOWN)
 			json_object_set_new(
 			        cj, "origin",
-			        json_string(c->origin == ADS_ORIGIN_LIVE
-			                            ? "ads_manager"
-			                            : "git"));
+			        json_string(origin_name(c->origin)));
 		json_array_append_new(a, cj);
 	}
 	json_object_set_new(j, "changes", a);
@@ -195,6 +210,10 @@ json_t *ads_plan_to_json(const struct ads_plan *p)
 	json_object_set_new(j, "foreign", json_integer((json_int_t)p->foreign));
 	json_object_set_new(j, "validation",
 	                    p->validated ? validation_json(p) : json_null());
+	if (p->drift_baseline)
+		json_object_set_new(
+		        j, "drift",
+		        json_pack("{s:s}", "baseline", p->drift_baseline));
 	return j;
 }
 
@@ -292,6 +311,7 @@ static int read_step(struct reader *r, struct ads_plan *p, const json_t *j)
 	if (ads_kind_parse(&k, kind))
 		return bad(r, "kind", "is not a known kind");
 	s = ads_plan_add_step(p, a, k, address);
+	s->origin = origin_parse(ads_json_str(j, "origin"));
 	if ((rc = opt_str(r, j, "id", &s->id)) ||
 	    (rc = opt_str(r, j, "reason", &s->reason)) ||
 	    (rc = opt_str(r, j, "via", &s->via)))
@@ -317,10 +337,7 @@ static int read_step(struct reader *r, struct ads_plan *p, const json_t *j)
 		        after && !json_is_null(after) ? json_deep_copy(after)
 		                                      : NULL,
 		        t);
-		if (origin && !strcmp(origin, "ads_manager"))
-			c->origin = ADS_ORIGIN_LIVE;
-		else if (origin && !strcmp(origin, "git"))
-			c->origin = ADS_ORIGIN_GIT;
+		c->origin = origin_parse(origin);
 	}
 	v = json_object_get(j, "impact");
 	json_array_foreach(v, i, e) {
@@ -439,6 +456,9 @@ int ads_plan_from_json(struct ads_plan **out, const json_t *doc,
 	}
 	p->foreign =
 	        (size_t)json_integer_value(json_object_get(doc, "foreign"));
+	v = json_object_get(doc, "drift");
+	if (json_is_object(v) && ads_json_str(v, "baseline"))
+		p->drift_baseline = xstrdup(ads_json_str(v, "baseline"));
 	v = json_object_get(doc, "validation");
 	if (json_is_object(v)) {
 		p->validated = true;

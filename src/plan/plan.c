@@ -148,6 +148,25 @@ struct ads_plan_request *ads_plan_step_add_request(struct ads_plan_step *s,
 	return r;
 }
 
+void ads_plan_step_take_diff(struct ads_plan_step *s, struct ads_diff *d,
+                             bool skip_status)
+{
+	for (size_t i = 0; i < d->nr; i++) {
+		struct ads_diff_entry *e = &d->v[i];
+		unsigned flags = e->rule->flags | (e->top ? e->top->flags : 0);
+
+		if (skip_status && !strcmp(e->field, "status"))
+			continue;
+		ads_plan_step_add_change(s, e->field, e->before, e->after,
+		                         e->rule->type);
+		e->before = e->after = NULL;
+		if (flags & ADS_FIELD_LEARNING)
+			s->impact |= ADS_IMPACT_LEARNING_RESET;
+		if (flags & ADS_FIELD_REVIEW)
+			s->impact |= ADS_IMPACT_AD_REVIEW;
+	}
+}
+
 void ads_plan_step_add_dep(struct ads_plan_step *s, size_t dep)
 {
 	for (size_t i = 0; i < s->ndeps; i++)
@@ -207,6 +226,7 @@ void ads_plan_free(struct ads_plan *p)
 	free(p->commit);
 	free(p->branch);
 	free(p->created);
+	free(p->drift_baseline);
 	for (size_t i = 0; i < p->nrejections; i++)
 		ads_error_release(&p->rejections[i].err);
 	free(p->rejections);

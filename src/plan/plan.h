@@ -179,6 +179,9 @@ struct ads_plan_step {
 	size_t *deps;
 	size_t ndeps, alloc_deps;
 
+	/* adsctl drift: where the difference comes from. */
+	enum ads_change_origin origin;
+
 	/* The desired resource (borrowed from the model), NULL for steps of
 	 * undeclared objects and for plans loaded from JSON. */
 	const struct ads_resource *res;
@@ -218,6 +221,10 @@ struct ads_plan {
 	char *branch;
 	bool dirty; /* uncommitted changes in the project */
 	char *created; /* "2027-03-01T12:00:00+0000" */
+
+	/* adsctl drift: the baseline the changes are told apart against
+	 * ("commit 1a2b3c4 (the last apply)"), or NULL. */
+	char *drift_baseline;
 
 	/* --validate-remote results. */
 	bool validated; /* the steps were sent with validate_only */
@@ -289,6 +296,27 @@ int ads_plan_request_resolve(char **path, json_t **params,
 /* True for a placeholder {"ref": "<address>"}; *address borrowed. */
 bool ads_plan_is_ref(const json_t *v, const char **address);
 
+/*
+ * adsctl drift: tells the changes of plan (the manifests now against the
+ * live state) apart by comparing with base (the baseline revision's
+ * manifests against the same live state). A change that base has too
+ * (same address and field, same live value) is live drift: "changed in
+ * Ads Manager"; any other is "changed in git". Sets the origin of every
+ * change and step (a step whose changes differ in origin keeps
+ * ADS_ORIGIN_UNKNOWN). base NULL: nothing is told apart.
+ */
+void ads_plan_classify(struct ads_plan *plan, const struct ads_plan *base);
+
+/*
+ * `adsctl diff REV1 REV2`: the change of intent from one revision's model
+ * to another's, offline: creates for new addresses, prune steps (per the
+ * prune of `to`) for removed ones, updates and replaces with field-level
+ * before/after (references compare by address). The plan has no requests
+ * and no ids. *out is owned by the caller and borrows `to`.
+ */
+int ads_plan_intent(struct ads_plan **out, const struct ads_model *from,
+                    const struct ads_model *to, struct ads_error *err);
+
 /* --- building blocks (build.c, json.c, tests) -------------------------- */
 
 /* An empty plan of the current format version; owned by the caller. */
@@ -308,6 +336,12 @@ struct ads_plan_request *ads_plan_step_add_request(struct ads_plan_step *s,
                                                    const char *method,
                                                    json_t *path,
                                                    json_t *params);
+/*
+ * Moves the entries of d into s as changes (skipping `status` when asked:
+ * an activation carries it) and adds the impact their rules name.
+ */
+void ads_plan_step_take_diff(struct ads_plan_step *s, struct ads_diff *d,
+                             bool skip_status);
 /* Adds a dependency on step index dep (once). */
 void ads_plan_step_add_dep(struct ads_plan_step *s, size_t dep);
 /* Frees a step's contents. */

@@ -220,10 +220,12 @@ void ads_render_plan_validation_text(struct ads_buf *out,
                                      const struct ads_plan *p,
                                      const struct ads_style *st)
 {
+	size_t n = p->nvalidated + p->nrejections;
+
 	if (!p->validated)
 		return;
 	ads_buf_addf(out, "Remote validation: %zu request%s checked by the API",
-	             p->nvalidated, p->nvalidated == 1 ? "" : "s");
+	             n, n == 1 ? "" : "s");
 	if (p->nrejections)
 		ads_buf_addf(out, ", %zu rejected", p->nrejections);
 	ads_buf_addstr(out, ".\n");

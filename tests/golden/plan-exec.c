@@ -22,6 +22,7 @@
 #include "model/members.h"
 #include "model/model.h"
 #include "plan/plan.h"
+#include "plan/remote.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/strutil.h"
@@ -42,19 +43,6 @@ static json_t *lookup(void *ctx, const char *address)
 	const char *id = ads_map_get(&x->ids, address);
 
 	return id ? json_string(id) : NULL;
-}
-
-static void encode(struct ads_graph_params *out, const json_t *params)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(ads_json_mut(params), k, v) {
-		if (json_is_string(v))
-			ads_graph_params_set(out, k, json_string_value(v));
-		else
-			ads_graph_params_set_json(out, k, v);
-	}
 }
 
 struct members_upload {
@@ -140,7 +128,7 @@ static int run_request(struct exec *x, const struct ads_plan_step *s,
 		rc = upload_members(x, path, q, err);
 		goto out;
 	}
-	encode(&p, params);
+	ads_plan_encode_params(&p, params);
 	if (q->upload == ADS_UPLOAD_IMAGE) {
 		struct ads_buf data = ADS_BUF_INIT, b64 = ADS_BUF_INIT;
 		char *file = ads_path_join(x->dir, q->file);

@@ -1,0 +1,34 @@
+/*
+ * plan --validate-remote: the plan's creates and updates sent to Graph
+ * with execution_options=["validate_only"] (plan/remote.c). The only part
+ * of plan/ that uses graph/.
+ */
+#ifndef ADS_PLAN_REMOTE_H
+#define ADS_PLAN_REMOTE_H
+
+#include <jansson.h>
+
+#include "graph/client.h"
+#include "live/live.h"
+#include "plan/plan.h"
+
+/*
+ * Appends a request's params as Graph form fields: strings as they are,
+ * everything else as compact JSON. Placeholders must be resolved first.
+ */
+void ads_plan_encode_params(struct ads_graph_params *out, const json_t *params);
+
+/*
+ * Validates every create and update request of p that Graph can check now
+ * (not those that need objects the plan creates first: listed in
+ * p->not_validated). Fills p->validated, p->nvalidated and p->rejections
+ * (each error located in the manifests when the step has a resource).
+ * live gives the campaigns of ad sets for Meta's batch rules. Returns 0,
+ * or the client's error when the run could not go on (ADS_EAUTH,
+ * ADS_EINTR).
+ */
+int ads_plan_validate_remote(struct ads_plan *p, struct ads_graph *g,
+                             const struct ads_live *live,
+                             struct ads_error *err);
+
+#endif
