@@ -303,21 +303,21 @@ static char *id_string(const json_t *v)
 	return NULL;
 }
 
-/*
- * The digest half of the fingerprint: every field read but those Graph
- * changes on its own (an ad leaving review), so that a saved plan goes
- * stale only when someone changed the object.
- */
-static void fingerprint(struct ads_live_object *o)
+/* Computed when first asked for: most objects never need it. */
+const char *ads_live_fingerprint(struct ads_live_object *o)
 {
-	json_t *f = json_deep_copy(o->fields);
+	json_t *f;
 	char digest[65];
 
+	if (o->fp_digest[0])
+		return o->fp_digest;
+	f = json_deep_copy(o->fields);
 	json_object_del(f, "effective_status");
 	ads_json_digest(f, digest);
 	json_decref(f);
 	memcpy(o->fp_digest, digest, 16);
 	o->fp_digest[16] = '\0';
+	return o->fp_digest;
 }
 
 static int parse_object(struct ads_live *l, enum ads_kind kind,
@@ -369,7 +369,6 @@ static int parse_object(struct ads_live *l, enum ads_kind kind,
 		o->creative_id = id_string(
 		        json_object_get(json_object_get(v, "creative"), "id"));
 	}
-	fingerprint(o);
 	if (kind == ADS_KIND_AUDIENCE)
 		read_marker(l, o);
 	else if (kind == ADS_KIND_IMAGE)

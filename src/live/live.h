@@ -72,8 +72,7 @@ struct ads_live_object {
 	/* ARCHIVED, itself or through its campaign or ad set. */
 	bool archived;
 	enum ads_live_role role;
-	/* SHA-256 (first 16 hex) of the canonical JSON of fields: with
-	 * updated_time, the fingerprint of a saved plan. */
+	/* ads_live_fingerprint()'s cache; "" until asked for. */
 	char fp_digest[17];
 };
 
@@ -182,6 +181,14 @@ int ads_live_fetch_previous(struct ads_live *l, struct ads_graph *g,
  * live state against two revisions).
  */
 void ads_live_map(struct ads_live *l, const struct ads_model *m);
+
+/*
+ * The digest half of an object's fingerprint (with updated_time, what a
+ * saved plan records): the first 16 hex of the SHA-256 of the canonical
+ * JSON of every field read but effective_status, which Graph changes on
+ * its own (an ad leaving review). Borrowed from o.
+ */
+const char *ads_live_fingerprint(struct ads_live_object *o);
 
 /* The current object of address, or NULL. Borrowed. */
 struct ads_live_object *ads_live_get(const struct ads_live *l,

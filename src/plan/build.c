@@ -242,13 +242,13 @@ static void add_labels(struct builder *b, struct ads_plan_step *s,
 }
 
 static void set_fingerprint(struct ads_plan_step *s,
-                            const struct ads_live_object *o)
+                            struct ads_live_object *o)
 {
 	free(s->id);
 	s->id = xstrdup(o->id);
 	if (o->updated_time)
 		s->fp.updated_time = xstrdup(o->updated_time);
-	s->fp.digest = xstrdup(o->fp_digest);
+	s->fp.digest = xstrdup(ads_live_fingerprint(o));
 }
 
 /* The create request of r, and its declared fields as changes. */
@@ -472,10 +472,10 @@ static bool has_content(const struct ads_resource *r,
  */
 static int replace_changes(struct builder *b, struct ads_plan_step *s,
                            const struct ads_resource *r,
-                           const struct ads_live_object *o, json_t **desired,
+                           struct ads_live_object *o, json_t **desired,
                            struct ads_diff *d)
 {
-	const struct ads_live_object *old =
+	struct ads_live_object *old =
 	        o ? o : ads_live_previous(b->live, r->address);
 	static const char *const skip[] = { "adlabels", NULL };
 	int rc;
@@ -875,7 +875,7 @@ static void drop_superseded(struct builder *b, const struct ads_resource *r)
 static void drop_replaced_audience(struct builder *b,
                                    const struct ads_resource *r)
 {
-	const struct ads_live_object *o = st(b, r)->live;
+	struct ads_live_object *o = st(b, r)->live;
 	struct ads_plan_step *s;
 
 	if (!o || st(b, r)->fate != F_REPLACE)

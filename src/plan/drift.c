@@ -54,13 +54,17 @@ void ads_plan_classify(struct ads_plan *plan, const struct ads_plan *base)
 			struct ads_plan_change *ch = &s->changes[c];
 			const struct ads_plan_change *bc =
 			        find_change(b, ch->field);
+			/* a create has no live value: compare what is wanted */
+			bool same = bc && (s->action == ADS_ACTION_CREATE
+			                           ? same_value(bc->after,
+			                                        ch->after)
+			                           : same_value(bc->before,
+			                                        ch->before));
 
-			ch->origin = bc && same_value(bc->before, ch->before)
-			                     ? ADS_ORIGIN_LIVE
-			                     : ADS_ORIGIN_GIT;
-			live += ch->origin == ADS_ORIGIN_LIVE;
+			ch->origin = same ? ADS_ORIGIN_LIVE : ADS_ORIGIN_GIT;
+			live += same;
 		}
-		if (!s->nchanges || s->action == ADS_ACTION_CREATE)
+		if (!s->nchanges)
 			s->origin = b ? ADS_ORIGIN_LIVE : ADS_ORIGIN_GIT;
 		else if (live == s->nchanges)
 			s->origin = ADS_ORIGIN_LIVE;
@@ -68,9 +72,6 @@ void ads_plan_classify(struct ads_plan *plan, const struct ads_plan *base)
 			s->origin = ADS_ORIGIN_GIT;
 		else
 			s->origin = ADS_ORIGIN_UNKNOWN;
-		if (s->action == ADS_ACTION_CREATE)
-			for (size_t c = 0; c < s->nchanges; c++)
-				s->changes[c].origin = s->origin;
 	}
 	ads_map_release(&by_key, NULL);
 }

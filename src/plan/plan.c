@@ -407,7 +407,7 @@ int ads_plan_check_fresh(const struct ads_plan *p, const struct ads_live *live,
 
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct ads_plan_step *s = &p->steps[i];
-		const struct ads_live_object *o;
+		struct ads_live_object *o;
 		const char *why = NULL;
 
 		if (!s->id || s->kind == ADS_KIND_IMAGE)
@@ -419,7 +419,7 @@ int ads_plan_check_fresh(const struct ads_plan *p, const struct ads_live *live,
 		         (!o->updated_time ||
 		          strcmp(s->fp.updated_time, o->updated_time)))
 			why = "was changed";
-		else if (s->fp.digest && strcmp(s->fp.digest, o->fp_digest))
+		else if (s->fp.digest && strcmp(s->fp.digest, ads_live_fingerprint(o)))
 			why = "was changed";
 		if (!why)
 			continue;

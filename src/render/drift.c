@@ -28,7 +28,8 @@ static void item(struct ads_buf *out, const struct fmt *f,
 	for (size_t i = 0; i < s->nchanges; i++) {
 		const struct ads_plan_change *c = &s->changes[i];
 
-		if (s->action == ADS_ACTION_CREATE ||
+		if ((s->action == ADS_ACTION_CREATE &&
+		     want != ADS_ORIGIN_GIT) ||
 		    (want != ADS_ORIGIN_UNKNOWN && c->origin != want))
 			continue;
 		any = true;
@@ -53,7 +54,7 @@ static bool has(const struct ads_plan_step *s, enum ads_change_origin want)
 {
 	if (want == ADS_ORIGIN_UNKNOWN)
 		return true;
-	if (s->action == ADS_ACTION_CREATE || !s->nchanges)
+	if (!s->nchanges)
 		return s->origin == want;
 	for (size_t i = 0; i < s->nchanges; i++)
 		if (s->changes[i].origin == want)
