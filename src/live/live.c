@@ -650,20 +650,22 @@ struct ads_live_object *ads_live_by_id(const struct ads_live *l, const char *id)
 
 /* --- fields to read --------------------------------------------------- */
 
+#define IDENTITY                                                      \
+	"id,name,adlabels,status,configured_status,effective_status," \
+	"updated_time"
+
+/* Parenthesised: one string each (clang's -Wstring-concatenation). */
 static const char *const identity_fields[ADS_KIND_COUNT] = {
 	[ADS_KIND_IMAGE] = "hash,id,name,status",
 	[ADS_KIND_VIDEO] = "id,title,status",
 	[ADS_KIND_AUDIENCE] = "id,name,description,subtype,time_updated",
-	[ADS_KIND_CAMPAIGN] = "id,name,adlabels,status,configured_status,"
-	                      "effective_status,updated_time,daily_budget,"
-	                      "lifetime_budget,start_time,stop_time",
-	[ADS_KIND_AD_SET] = "id,name,adlabels,status,configured_status,"
-	                    "effective_status,updated_time,campaign_id,"
-	                    "is_dynamic_creative,daily_budget,lifetime_budget,"
-	                    "start_time,end_time",
+	[ADS_KIND_CAMPAIGN] = (IDENTITY ",daily_budget,lifetime_budget,"
+	                                "start_time,stop_time"),
+	[ADS_KIND_AD_SET] = (IDENTITY ",campaign_id,is_dynamic_creative,"
+	                              "daily_budget,lifetime_budget,"
+	                              "start_time,end_time"),
 	[ADS_KIND_CREATIVE] = "id,name,status,adlabels",
-	[ADS_KIND_AD] = "id,name,adlabels,status,configured_status,"
-	                "effective_status,updated_time,adset_id,creative{id}",
+	[ADS_KIND_AD] = (IDENTITY ",adset_id,creative{id}"),
 };
 
 static bool in_list(const char *list, const char *name)

@@ -205,7 +205,9 @@ static void test_merge(void **state)
 	/* a live value that is JSON text is parsed first */
 	json_decref(live);
 	live = J("\"{\\\"a\\\":1}\"");
-	m = ads_diff_merge(live, J("{\"b\":2}"));
+	json_decref(want);
+	want = J("{\"b\":2}");
+	m = ads_diff_merge(live, want);
 	assert_int_equal(json_integer_value(json_object_get(m, "a")), 1);
 	json_decref(m);
 	json_decref(live);
@@ -215,6 +217,8 @@ static void test_merge(void **state)
 
 static void test_rules_table(void **state)
 {
+	json_t *obj = json_object();
+
 	(void)state;
 	assert_true(ads_diff_rule_count() > 50);
 	for (size_t i = 0; i < ads_diff_rule_count(); i++) {
@@ -227,17 +231,16 @@ static void test_rules_table(void **state)
 		assert_ptr_equal(ads_diff_rule(r->kind, r->path, NULL), r);
 	}
 	assert_int_equal(
-	        ads_diff_rule(ADS_KIND_AD_SET, "targeting.foo", json_object())
-	                ->type,
+	        ads_diff_rule(ADS_KIND_AD_SET, "targeting.foo", obj)->type,
 	        ADS_DIFF_COMPOUND);
 	/* creative content fields change only through a new creative */
-	assert_true(ads_diff_rule(ADS_KIND_CREATIVE, "object_story_spec",
-	                          json_object())
+	assert_true(ads_diff_rule(ADS_KIND_CREATIVE, "object_story_spec", obj)
 	                    ->flags &
 	            ADS_FIELD_IMMUTABLE);
 	assert_true(ads_live_readable(ADS_KIND_CAMPAIGN, "daily_budget"));
 	assert_false(
 	        ads_live_readable(ADS_KIND_AUDIENCE, "origin_audience_id"));
+	json_decref(obj);
 }
 
 int main(void)

@@ -150,7 +150,8 @@ static void test_load_and_roles(void **state)
 	assert_string_equal(ads_live_by_id(l, "20")->parent_id, "30");
 	assert_string_equal(ads_live_by_id(l, "11")->digest, "bbbbbbbbbbbb");
 	assert_string_equal(ads_live_get(l, "audiences.u")->id, "40");
-	assert_int_equal(strlen(ads_live_by_id(l, "1")->fp_digest), 16);
+	assert_int_equal(strlen(ads_live_fingerprint(ads_live_by_id(l, "1"))),
+	                 16);
 	ads_live_free(l);
 	json_decref(raw);
 }
