@@ -241,8 +241,7 @@ static void add_labels(struct builder *b, struct ads_plan_step *s,
 	ads_buf_release(&l);
 }
 
-static void set_fingerprint(struct ads_plan_step *s,
-                            struct ads_live_object *o)
+static void set_fingerprint(struct ads_plan_step *s, struct ads_live_object *o)
 {
 	free(s->id);
 	s->id = xstrdup(o->id);

@@ -55,11 +55,11 @@ void ads_plan_classify(struct ads_plan *plan, const struct ads_plan *base)
 			const struct ads_plan_change *bc =
 			        find_change(b, ch->field);
 			/* a create has no live value: compare what is wanted */
-			bool same = bc && (s->action == ADS_ACTION_CREATE
-			                           ? same_value(bc->after,
-			                                        ch->after)
-			                           : same_value(bc->before,
-			                                        ch->before));
+			bool same =
+			        bc &&
+			        (s->action == ADS_ACTION_CREATE
+			                 ? same_value(bc->after, ch->after)
+			                 : same_value(bc->before, ch->before));
 
 			ch->origin = same ? ADS_ORIGIN_LIVE : ADS_ORIGIN_GIT;
 			live += same;

@@ -419,7 +419,8 @@ int ads_plan_check_fresh(const struct ads_plan *p, const struct ads_live *live,
 		         (!o->updated_time ||
 		          strcmp(s->fp.updated_time, o->updated_time)))
 			why = "was changed";
-		else if (s->fp.digest && strcmp(s->fp.digest, ads_live_fingerprint(o)))
+		else if (s->fp.digest &&
+		         strcmp(s->fp.digest, ads_live_fingerprint(o)))
 			why = "was changed";
 		if (!why)
 			continue;
