@@ -368,23 +368,6 @@ static json_t *update_params(const struct ads_resource *r,
 	return params;
 }
 
-/* Budget changes of more than 20% restart learning (DESIGN.md §5). */
-static void budget_impact(struct ads_plan_step *s)
-{
-	for (size_t i = 0; i < s->nchanges; i++) {
-		const struct ads_plan_change *c = &s->changes[i];
-		int64_t x = 0, y = 0;
-
-		if (strcmp(c->field, "daily_budget") &&
-		    strcmp(c->field, "lifetime_budget"))
-			continue;
-		ads_json_as_int64(c->before, &x);
-		ads_json_as_int64(c->after, &y);
-		if (x <= 0 || (y > x ? y - x : x - y) * 5 > x)
-			s->impact |= ADS_IMPACT_LEARNING_RESET;
-	}
-}
-
 /* Compares r with its live object; fills d. */
 static int compare(struct builder *b, const struct ads_resource *r,
                    const struct ads_live_object *o, json_t **desired,
@@ -622,7 +605,6 @@ static int plan_resource(struct builder *b, const struct ads_resource *r)
 			        json_pack("{s:o}", "description",
 			                  audience_description(b, r, true)));
 		}
-		budget_impact(s);
 		goto out;
 	}
 	put_index(&b->creates, r->address, rs->step);

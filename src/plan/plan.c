@@ -164,6 +164,17 @@ void ads_plan_step_take_diff(struct ads_plan_step *s, struct ads_diff *d,
 			s->impact |= ADS_IMPACT_LEARNING_RESET;
 		if (flags & ADS_FIELD_REVIEW)
 			s->impact |= ADS_IMPACT_AD_REVIEW;
+		if (flags & ADS_FIELD_BUDGET) {
+			/* more than 20% restarts learning (DESIGN.md §5) */
+			const struct ads_plan_change *c =
+			        &s->changes[s->nchanges - 1];
+			int64_t x = 0, y = 0;
+
+			ads_json_as_int64(c->before, &x);
+			ads_json_as_int64(c->after, &y);
+			if (x <= 0 || (y > x ? y - x : x - y) * 5 > x)
+				s->impact |= ADS_IMPACT_LEARNING_RESET;
+		}
 	}
 }
 

@@ -338,7 +338,8 @@ struct ads_plan_request *ads_plan_step_add_request(struct ads_plan_step *s,
                                                    json_t *params);
 /*
  * Moves the entries of d into s as changes (skipping `status` when asked:
- * an activation carries it) and adds the impact their rules name.
+ * an activation carries it) and adds the impact their rules name (a
+ * budget changed by more than 20% resets learning).
  */
 void ads_plan_step_take_diff(struct ads_plan_step *s, struct ads_diff *d,
                              bool skip_status);

@@ -16,6 +16,7 @@
 #include "lib/tproject.h"
 #include "live/live.h"
 #include "plan/plan.h"
+#include "schema/schema.h"
 #include "util/json.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -531,6 +532,92 @@ static void test_fresh(void **state)
 	fx_free(&f);
 }
 
+static void test_schema(void **state)
+{
+	struct ads_schema_set *set;
+	struct fx f;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(ads_schema_set_builtin(&set, NULL), 0);
+	/* creates with placeholders, labels, activations and spend */
+	fx_plan(&f, project, NULL, "{" ACCOUNT "}");
+	ads_plan_set_provenance(f.plan, f.t->m, NULL, "main", true, 0);
+	j = ads_plan_to_json(f.plan);
+	assert_int_equal(ads_schema_validate(set,
+	                                     "https://adsctl.dev/schemas/"
+	                                     "plan.schema.json",
+	                                     j, NULL, NULL, NULL),
+	                 0);
+	/* a damaged document is caught */
+	json_object_set_new(json_array_get(json_object_get(j, "steps"), 0),
+	                    "action", json_string("recreate"));
+	assert_true(ads_schema_validate(set,
+	                                "https://adsctl.dev/schemas/"
+	                                "plan.schema.json",
+	                                j, NULL, NULL, NULL) > 0);
+	json_decref(j);
+	fx_free(&f);
+	ads_schema_set_free(set);
+}
+
+static void test_intent(void **state)
+{
+	struct tproject *a = tproject_new(project), *b;
+	const char *changed[] = {
+		"adsctl.yaml",
+		"stack: s\naccount: act_1\ninclude: [r.yaml]\nprune: delete\n",
+		"r.yaml",
+		"campaigns:\n"
+		"  a:\n"
+		"    name: A\n"
+		"    objective: OUTCOME_TRAFFIC\n"
+		"    special_ad_categories: []\n"
+		"    status: ACTIVE\n"
+		"    daily_budget: 3000\n"
+		"creatives:\n"
+		"  h:\n"
+		"    name: H\n"
+		"    object_story_spec:\n"
+		"      page_id: \"1\"\n"
+		"      link_data: { link: \"https://x.example\", message: "
+		"bye }\n",
+		NULL,
+	};
+	struct ads_plan *p;
+	struct ads_error err = ADS_ERROR_INIT;
+	const struct ads_plan_step *s;
+
+	(void)state;
+	b = tproject_new(changed);
+	assert_int_equal(ads_plan_intent(&p, a->m, b->m, &err), 0);
+	s = step_of(p, ADS_ACTION_UPDATE, "campaigns.a");
+	assert_non_null(s);
+	assert_int_equal(
+	        json_integer_value(change_of(s, "daily_budget")->before), 2000);
+	assert_true(s->impact & ADS_IMPACT_LEARNING_RESET);
+	s = step_of(p, ADS_ACTION_REPLACE, "creatives.h");
+	assert_non_null(s);
+	assert_non_null(change_of(s, "object_story_spec.link_data.message"));
+	/* removed: deleted per the new prune, the ad with its ad set */
+	assert_non_null(step_of(p, ADS_ACTION_DELETE, "campaigns.a.ad_sets.s"));
+	s = step_of(p, ADS_ACTION_DELETE, "campaigns.a.ad_sets.s.ads.x");
+	assert_non_null(s);
+	assert_string_equal(s->via, "campaigns.a.ad_sets.s");
+	assert_int_equal(p->nsteps, 4);
+	for (size_t i = 0; i < p->nsteps; i++) {
+		assert_int_equal(p->steps[i].nrequests, 0);
+		assert_null(p->steps[i].id);
+	}
+	ads_plan_free(p);
+	/* the same revision twice: nothing */
+	assert_int_equal(ads_plan_intent(&p, a->m, a->m, &err), 0);
+	assert_true(ads_plan_empty(p));
+	ads_plan_free(p);
+	tproject_free(a);
+	tproject_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +631,8 @@ int main(void)
 		cmocka_unit_test(test_ambiguity),
 		cmocka_unit_test(test_json_roundtrip_and_resolve),
 		cmocka_unit_test(test_fresh),
+		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_intent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
