@@ -443,6 +443,7 @@ static struct unit *make_unit(struct ads_graph *g,
 	u->flags = c->flags;
 	if (!strcmp(u->method, "GET") || !strcmp(u->method, "DELETE"))
 		u->flags |= ADS_GRAPH_IDEMPOTENT;
+	u->has_refs = strstr(u->path, "{result=") != NULL;
 	for (size_t i = 0; i < u->params.nr; i++)
 		if (strstr(u->params.v[i].value, "{result="))
 			u->has_refs = true;
@@ -458,6 +459,8 @@ static struct unit *make_unit(struct ads_graph *g,
 		u->key = ads_buf_detach(&k, NULL);
 	}
 	u->throttles = c->throttles;
+	if (c->delay_ms > 0)
+		u->not_before = ads_graph_now(g) + c->delay_ms;
 	u->depth = g->cur_depth;
 	u->fn = c->fn;
 	u->ctx = c->ctx;

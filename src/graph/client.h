@@ -139,6 +139,8 @@ struct ads_graph_call {
 	/* Consecutive throttles this call already met (for the backoff of
 	 * callers that retry themselves, i.e. graph/write.c). */
 	unsigned throttles;
+	/* Not sent before this many milliseconds from now (a retry). */
+	int64_t delay_ms;
 	ads_graph_result_fn fn; /* may be NULL */
 	void *ctx;
 };

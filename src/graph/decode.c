@@ -491,3 +491,30 @@ int ads_graph_jsonpath(struct ads_buf *out, const json_t *v, const char *path)
 	walk_path(out, v, path + 1, &count);
 	return count;
 }
+
+char *ads_graph_refs_rewrite(const char *s, ads_graph_ref_fn fn, void *ctx,
+                             bool *ok)
+{
+	struct ads_buf out = ADS_BUF_INIT;
+
+	while (s && *s) {
+		const char *ref = strstr(s, "{result=");
+		const char *close, *colon;
+		char *name, *path;
+
+		if (!ref || !(close = strchr(ref, '}')) ||
+		    !(colon = memchr(ref, ':', (size_t)(close - ref)))) {
+			ads_buf_addstr(&out, s);
+			break;
+		}
+		ads_buf_add(&out, s, (size_t)(ref - s));
+		name = xstrndup(ref + 8, (size_t)(colon - ref - 8));
+		path = xstrndup(colon + 1, (size_t)(close - colon - 1));
+		if (!fn(ctx, &out, name, path, ref, (size_t)(close + 1 - ref)))
+			*ok = false;
+		free(name);
+		free(path);
+		s = close + 1;
+	}
+	return ads_buf_detach(&out, NULL);
+}

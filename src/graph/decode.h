@@ -97,4 +97,20 @@ int ads_graph_decode_page(const json_t *page, json_t **data, const char **next,
  */
 int ads_graph_jsonpath(struct ads_buf *out, const json_t *v, const char *path);
 
+/*
+ * Called for each batch reference {result=NAME:PATH} by
+ * ads_graph_refs_rewrite(): appends what replaces it to out (ref/reflen
+ * is the reference's own text, to keep it) and returns false when it
+ * cannot be replaced.
+ */
+typedef bool (*ads_graph_ref_fn)(void *ctx, struct ads_buf *out,
+                                 const char *name, const char *path,
+                                 const char *ref, size_t reflen);
+/*
+ * s with every {result=NAME:PATH} replaced by what fn appends; *ok is
+ * cleared if fn failed for one. Owned by the caller.
+ */
+char *ads_graph_refs_rewrite(const char *s, ads_graph_ref_fn fn, void *ctx,
+                             bool *ok);
+
 #endif

@@ -229,33 +229,25 @@ static const char *credential(const struct ads_graph_params *headers,
 	return ads_graph_params_get(params, "access_token");
 }
 
+static bool named_value(void *ctx, struct ads_buf *out, const char *name,
+                        const char *path, const char *ref, size_t reflen)
+{
+	json_t *body = json_object_get(ctx, name);
+
+	(void)ref;
+	(void)reflen;
+	return body && ads_graph_jsonpath(out, body, path) > 0;
+}
+
 /* Replaces {result=NAME:PATH} in s using the named answers. */
 static char *resolve_refs(const char *s, json_t *named, bool *failed)
 {
-	struct ads_buf out = ADS_BUF_INIT;
+	bool ok = true;
+	char *r = ads_graph_refs_rewrite(s, named_value, named, &ok);
 
-	while (*s) {
-		const char *ref = strstr(s, "{result=");
-		const char *colon, *close;
-		char *name, *path;
-		json_t *body;
-
-		if (!ref || !(close = strchr(ref, '}')) ||
-		    !(colon = memchr(ref, ':', (size_t)(close - ref)))) {
-			ads_buf_addstr(&out, s);
-			break;
-		}
-		ads_buf_add(&out, s, (size_t)(ref - s));
-		name = xstrndup(ref + 8, (size_t)(colon - ref - 8));
-		path = xstrndup(colon + 1, (size_t)(close - colon - 1));
-		body = json_object_get(named, name);
-		if (!body || ads_graph_jsonpath(&out, body, path) <= 0)
-			*failed = true;
-		free(name);
-		free(path);
-		s = close + 1;
-	}
-	return ads_buf_detach(&out, NULL);
+	if (!ok)
+		*failed = true;
+	return r;
 }
 
 static json_t *answer_item(struct ads_graph_fake_answer *a)
