@@ -515,6 +515,10 @@ int ads_graph_submit_batch(struct ads_graph *g,
 	for (size_t i = 0; i < n; i++) {
 		grp->units[i] = make_unit(g, &calls[i]);
 		grp->units[i]->group = grp;
+		/* Answered as they come, never from the cache: a 304 could
+		 * not be asked again within its batch. */
+		free(grp->units[i]->key);
+		grp->units[i]->key = NULL;
 	}
 	enqueue(g, NULL, grp);
 	return 0;
@@ -1249,6 +1253,9 @@ int ads_graph_run(struct ads_graph *g, struct ads_error *err)
 			g->stats.paused_ms += ads_graph_now(g) - now;
 	}
 	g->running = false;
+	/* What is submitted from now on follows everything answered so far:
+	 * round_trips counts sequential round trips across runs too. */
+	g->cur_depth = g->stats.round_trips;
 	if (g->aborted) {
 		ads_error_copy(err, &g->abort_err);
 		return ADS_EAUTH;

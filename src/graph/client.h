@@ -197,7 +197,11 @@ struct ads_graph_stats {
 	size_t retries; /* calls sent again after a transient failure */
 	size_t throttled; /* throttled answers */
 	size_t cache_hits; /* 304s answered from the ETag cache */
-	size_t round_trips; /* longest chain of dependent HTTP requests */
+	/* Sequential round trips: the longest chain of HTTP requests each
+	 * sent after an answer it may depend on (a call submitted from a
+	 * callback, or after ads_graph_run() returned, follows what was
+	 * answered before it). */
+	size_t round_trips;
 	size_t bytes_received; /* response bodies */
 	int64_t paused_ms; /* time spent with nothing to send */
 };

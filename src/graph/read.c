@@ -352,11 +352,12 @@ int ads_graph_list_edges(json_t **out, struct ads_graph *g,
 struct chunk {
 	struct read_op *op;
 	struct ads_strvec ids;
+	bool again; /* asks for ids a first answer left out */
 };
 
 static void chunk_done(void *ctx, struct ads_graph_result *res);
 
-static void chunk_send(struct read_op *op, char **ids, size_t n)
+static void chunk_send(struct read_op *op, char **ids, size_t n, bool again)
 {
 	struct chunk *c = xcalloc(1, sizeof(*c));
 	struct ads_graph_params params = ADS_GRAPH_PARAMS_INIT;
@@ -372,6 +373,7 @@ static void chunk_send(struct read_op *op, char **ids, size_t n)
 	};
 
 	c->op = op;
+	c->again = again;
 	for (size_t i = 0; i < n; i++) {
 		ads_strvec_push(&c->ids, ids[i]);
 		if (i)
@@ -405,6 +407,7 @@ static void chunk_done(void *ctx, struct ads_graph_result *res)
 	struct chunk *c = ctx;
 	struct read_op *op = c->op;
 	struct ads_error err = ADS_ERROR_INIT;
+	struct ads_strvec absent = ADS_STRVEC_INIT;
 
 	if (res->outcome != ADS_GRAPH_OK) {
 		bool missing = is_missing_error(&res->err);
@@ -414,8 +417,9 @@ static void chunk_done(void *ctx, struct ads_graph_result *res)
 			/* Split to find the culprit or to ask for less. */
 			size_t half = c->ids.nr / 2;
 
-			chunk_send(op, c->ids.v, half);
-			chunk_send(op, c->ids.v + half, c->ids.nr - half);
+			chunk_send(op, c->ids.v, half, c->again);
+			chunk_send(op, c->ids.v + half, c->ids.nr - half,
+			           c->again);
 		} else if (missing && op->missing) {
 			ads_strvec_push(op->missing, c->ids.v[0]);
 		} else {
@@ -435,10 +439,25 @@ static void chunk_done(void *ctx, struct ads_graph_result *res)
 
 		if (v && !json_is_null(v))
 			json_object_set(op->out, c->ids.v[i], v);
-		else if (op->missing)
-			ads_strvec_push(op->missing, c->ids.v[i]);
+		else
+			ads_strvec_push(&absent, c->ids.v[i]);
+	}
+	if (absent.nr && !c->again) {
+		/* Graph answers an unknown id with an error, not by leaving
+		 * it out: ask once more for what is missing. */
+		chunk_send(op, absent.v, absent.nr, true);
+	} else if (absent.nr && op->missing) {
+		for (size_t i = 0; i < absent.nr; i++)
+			ads_strvec_push(op->missing, absent.v[i]);
+	} else if (absent.nr) {
+		ads_error_set(&err, ADS_EHTTP,
+		              "GET ?ids=: the answer leaves out %zu of the ids "
+		              "asked for (e.g. '%s')",
+		              absent.nr, absent.v[0]);
+		op_fail(op, &err);
 	}
 out:
+	ads_strvec_release(&absent);
 	ads_error_release(&err);
 	ads_strvec_release(&c->ids);
 	free(c);
@@ -472,7 +491,7 @@ int ads_graph_get_ids_submit(struct ads_graph *g, const char *const *ids,
 		                   ? unique.nr - i
 		                   : ADS_GRAPH_IDS_MAX;
 
-		chunk_send(op, unique.v + i, k);
+		chunk_send(op, unique.v + i, k, false);
 	}
 	ads_strvec_release(&unique);
 	ads_map_release(&seen, NULL);
