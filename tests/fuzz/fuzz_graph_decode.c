@@ -55,8 +55,7 @@ static void decode_json(const json_t *v, long status)
 	                          NULL);
 	(void)ads_graph_classify(&err);
 	ads_error_release(&err);
-	json_array_foreach(v, i, el)
-	{
+	json_array_foreach(v, i, el) {
 		struct ads_graph_async_request r;
 
 		ads_graph_async_decode_request(&r, el);
