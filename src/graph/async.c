@@ -60,9 +60,9 @@ static json_t *maybe_decoded(const json_t *v)
 	json_t *d;
 
 	if (!json_is_string(v))
-		return v ? json_incref((json_t *)(uintptr_t)v) : NULL;
+		return json_incref(ads_json_mut(v));
 	d = json_loads(json_string_value(v), JSON_DECODE_ANY, NULL);
-	return d ? d : json_incref((json_t *)(uintptr_t)v);
+	return d ? d : json_incref(ads_json_mut(v));
 }
 
 /* error_code/error_message in an object, a list of them, or "error". */

@@ -425,15 +425,6 @@ static void append_scalar(struct ads_buf *out, const json_t *v, int *count)
 	(*count)++;
 }
 
-/* jansson iterates only mutable objects; walk_path() never modifies. */
-static json_t *mutable_json(const json_t *v)
-{
-	json_t *m;
-
-	memcpy(&m, &v, sizeof(m));
-	return m;
-}
-
 static void walk_path(struct ads_buf *out, const json_t *v, const char *path,
                       int *count)
 {
@@ -457,7 +448,7 @@ static void walk_path(struct ads_buf *out, const json_t *v, const char *path,
 			json_array_foreach(v, i, child)
 				walk_path(out, child, path, count);
 		} else if (json_is_object(v)) {
-			json_object_foreach(mutable_json(v), key, child)
+			json_object_foreach(ads_json_mut(v), key, child)
 				walk_path(out, child, path, count);
 		}
 	} else if (json_is_object(v)) {
