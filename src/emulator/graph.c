@@ -155,12 +155,15 @@ static void vresp_error(struct emu_resp *r, const struct emu_err *e,
 		                    json_string(e->user_msg));
 	if (e->blame) {
 		json_t *spec = json_array(), *path = json_array();
-		char *copy = xstrdup(e->blame);
+		struct ads_strvec parts = ADS_STRVEC_INIT;
 
-		for (char *tok = strtok(copy, "."); tok;
-		     tok = strtok(NULL, "."))
-			json_array_append_new(path, json_string(tok));
-		free(copy);
+		/* not strtok(): its hidden state is shared by every thread */
+		ads_strvec_split(&parts, e->blame, '.');
+		for (size_t i = 0; i < parts.nr; i++)
+			if (*parts.v[i])
+				json_array_append_new(path,
+				                      json_string(parts.v[i]));
+		ads_strvec_release(&parts);
 		json_array_append_new(spec, path);
 		json_object_set_new(
 		        err, "error_data",

@@ -53,25 +53,36 @@ void emu_split_ids(struct ads_strvec *out, const char *ids)
 		}
 		json_decref(arr);
 	}
+	/* "a,b" or [a,"b"]: split by hand, not with strtok(), whose hidden
+	 * state every connection thread shares (concurrent ?ids= reads lost
+	 * the tail of their id lists to each other) */
 	{
-		char *copy = xstrdup(ids);
-		char *s = copy;
+		const char *s = ids;
+		size_t n = strlen(s);
 
-		if (*s == '[')
+		if (*s == '[') {
 			s++;
-		if (*s && s[strlen(s) - 1] == ']')
-			s[strlen(s) - 1] = '\0';
-		for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
-			while (*tok == ' ' || *tok == '"')
-				tok++;
-			size_t n = strlen(tok);
-
-			while (n && (tok[n - 1] == ' ' || tok[n - 1] == '"'))
-				tok[--n] = '\0';
-			if (*tok)
-				ads_strvec_push(out, tok);
+			n--;
 		}
-		free(copy);
+		if (n && s[n - 1] == ']')
+			n--;
+		while (n) {
+			const char *comma = memchr(s, ',', n);
+			size_t len = comma ? (size_t)(comma - s) : n;
+			const char *a = s, *b = s + len;
+
+			while (a < b && (*a == ' ' || *a == '"'))
+				a++;
+			while (b > a && (b[-1] == ' ' || b[-1] == '"'))
+				b--;
+			if (b > a)
+				ads_strvec_push_nodup(
+				        out, xstrndup(a, (size_t)(b - a)));
+			if (!comma)
+				break;
+			n -= len + 1;
+			s = comma + 1;
+		}
 	}
 }
 

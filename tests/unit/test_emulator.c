@@ -15,6 +15,7 @@
 #include "emulator/emulator.h"
 #include "emulator/fieldsel.h"
 #include "emulator/params.h"
+#include "emulator/read.h"
 #include "emulator/spec.h"
 #include "emulator/store.h"
 #include "util/buf.h"
@@ -95,6 +96,36 @@ static void test_params(void **state)
 	                                   "multipart/form-data; boundary=Q",
 	                                   "--Q\r\nno headers", 17, &why));
 	emu_params_release(&p);
+}
+
+/* The forms ids= and effective_status= lists come in. */
+static void test_split_ids(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "1,2,3", "1|2|3|" },
+		{ "[1,\"2\", 3]", "1|2|3|" },
+		{ "[\"ACTIVE\",\"PAUSED\"]", "ACTIVE|PAUSED|" },
+		{ "[ACTIVE,PAUSED]", "ACTIVE|PAUSED|" },
+		{ " a , \"b\" ,,c,", "a|b|c|" },
+		{ "[", "" },
+		{ "", "" },
+		{ "act_1", "act_1|" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ads_strvec v = ADS_STRVEC_INIT;
+		struct ads_buf got = ADS_BUF_INIT;
+
+		emu_split_ids(&v, cases[i].in);
+		for (size_t j = 0; j < v.nr; j++)
+			ads_buf_addf(&got, "%s|", v.v[j]);
+		assert_string_equal(got.buf ? got.buf : "", cases[i].want);
+		ads_buf_release(&got);
+		ads_strvec_release(&v);
+	}
 }
 
 static void test_refs(void **state)
@@ -318,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fieldsel),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_split_ids),
 		cmocka_unit_test(test_refs),
 		cmocka_unit_test(test_memberset),
 		cmocka_unit_test(test_spec),
