@@ -39,6 +39,9 @@ const struct ads_opt ads_global_opts[] = {
 	{ "quiet", 'q', NULL, "print only data and errors", 0 },
 	{ "verbose", 'v', NULL, "print more detail (repeat for more)",
 	  ADS_OPT_REPEAT },
+	{ "retry-delay", 0, "MS",
+	  "first delay before a transient failure is retried (tests)",
+	  ADS_OPT_HIDDEN },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 

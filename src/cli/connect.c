@@ -176,6 +176,7 @@ int ads_cli_connect(struct ads_cli_conn *c, struct ads_cli *cli,
 	const char *token_file = ads_args_get(&cli->args, "token-file");
 	const char *env = getenv("ADSCTL_ACCESS_TOKEN");
 	const char *secret = getenv("ADSCTL_APP_SECRET");
+	const char *retry_delay = ads_args_get(&cli->args, "retry-delay");
 	bool emulator = ads_args_has(&cli->args, "emulator");
 	char *token = NULL;
 	int rc = 0, ret = ADS_EXIT_OK;
@@ -221,6 +222,21 @@ int ads_cli_connect(struct ads_cli_conn *c, struct ads_cli *cli,
 	cfg.app_secret = secret && *secret ? secret : NULL;
 	cfg.account = account;
 	cfg.reporter = &cli->reporter;
+	if (retry_delay) {
+		char *end;
+		long long ms = strtoll(retry_delay, &end, 10);
+
+		if (*end || !*retry_delay || ms < 1 || ms > 3600000) {
+			ret = ads_cli_usage_error(cli,
+			                          "--retry-delay takes "
+			                          "milliseconds (1-3600000), "
+			                          "not '%s'",
+			                          retry_delay);
+			ads_cli_disconnect(c, cli);
+			goto out;
+		}
+		cfg.backoff_base_ms = ms;
+	}
 	rc = ads_graph_new(&c->graph, &cfg, &err);
 	if (rc)
 		goto fail;
