@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential cmake pkg-config git ca-certificates curl
 libcurl4-openssl-dev libyaml-dev libjansson-dev libpcre2-dev libgit2-dev
 libcmocka-dev libssl-dev libmicrohttpd-dev
-clang libclang-rt-14-dev valgrind mandoc python3 procps
+clang libclang-rt-14-dev valgrind mandoc python3 python3-yaml procps
 wrk"
 
 if [ "$(id -u)" -ne 0 ]; then

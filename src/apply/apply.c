@@ -1292,6 +1292,20 @@ static bool wave(struct run *r, enum phase ph, enum ads_kind kind)
 		return false;
 	}
 	r->res->waves++;
+	{
+		static const char *const names[] = { "change", "remove",
+			                             "activate" };
+		size_t n = 0;
+
+		for (size_t i = 0; i < r->p->nsteps; i++)
+			n += r->x[i].what != IF_NONE &&
+			     r->x[i].what != IF_FOLLOW;
+		/* A run killed now leaves these in flight: the next one
+		 * reads when (the file's time) from this record. */
+		journal(r, json_pack("{s:s,s:I,s:s,s:I}", "event", "wave",
+		                     "wave", (json_int_t)r->res->waves, "phase",
+		                     names[ph], "steps", (json_int_t)n));
+	}
 	/* What ended while planning is on disk before anything is sent. */
 	if (r->opt->journal)
 		ads_journal_sync(r->opt->journal, NULL);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -256,28 +257,22 @@ static bool scan_backwards(char out[41], struct ads_buf *data)
 	return false;
 }
 
-int ads_journal_last_success(char out[41], const char *project_dir,
-                             struct ads_error *err)
+/* The journal files of dir, newest first; ADS_ENOTFOUND without dir. */
+static int list_journals(struct jfile **out, size_t *nout, const char *dir,
+                         struct ads_error *err)
 {
-	char *dir = ads_path_join(project_dir, ADS_JOURNAL_DIR);
 	struct jfile *files = NULL;
 	size_t n = 0, alloc = 0;
 	struct dirent *de;
-	DIR *d;
-	int ret = ADS_ENOTFOUND;
+	DIR *d = opendir(dir);
 
-	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT)
-			ret = ads_error_set(err, ADS_ENOTFOUND,
-			                    "no apply was recorded in '%s'",
-			                    dir);
-		else
-			ret = ads_error_set(err, ADS_EIO,
-			                    "cannot read '%s': %s", dir,
-			                    strerror(errno));
-		free(dir);
-		return ret;
+			return ads_error_set(err, ADS_ENOTFOUND,
+			                     "no apply was recorded in '%s'",
+			                     dir);
+		return ads_error_set(err, ADS_EIO, "cannot read '%s': %s", dir,
+		                     strerror(errno));
 	}
 	while ((de = readdir(d))) {
 		struct stat st;
@@ -297,6 +292,121 @@ int ads_journal_last_success(char out[41], const char *project_dir,
 	}
 	closedir(d);
 	qsort(files, n, sizeof(*files), cmp_jfile);
+	*out = files;
+	*nout = n;
+	return 0;
+}
+
+static void free_journals(struct jfile *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(files[i].name);
+	free(files);
+}
+
+int ads_journal_lock(int *fd, const char *project_dir, struct ads_error *err)
+{
+	char *dir = ads_path_join(project_dir, ".adsctl");
+	char *path = ads_path_join(dir, "apply.lock");
+	int f, ret;
+
+	ret = ads_mkdir_p(dir, err);
+	if (ret)
+		goto out;
+	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (f < 0) {
+		ret = ads_error_set(err, ADS_EIO, "cannot open '%s': %s", path,
+		                    strerror(errno));
+		goto out;
+	}
+	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
+		ret = ads_error_set(
+		        err, errno == EWOULDBLOCK ? ADS_ECONFLICT : ADS_EIO,
+		        errno == EWOULDBLOCK
+		                ? "another adsctl apply is running on '%s' "
+		                  "(it holds %s); wait for it to finish"
+		                : "cannot lock '%s' (%s)",
+		        project_dir, path);
+		close(f);
+		goto out;
+	}
+	*fd = f;
+out:
+	free(path);
+	free(dir);
+	return ret;
+}
+
+void ads_journal_run_release(struct ads_journal_run *r)
+{
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}
+
+int ads_journal_last_run(struct ads_journal_run *out, const char *project_dir,
+                         struct ads_error *err)
+{
+	char *dir = ads_path_join(project_dir, ADS_JOURNAL_DIR);
+	struct ads_buf data = ADS_BUF_INIT;
+	struct jfile *files = NULL;
+	size_t n = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = list_journals(&files, &n, dir, NULL);
+	if (ret == ADS_ENOTFOUND || (!ret && !n)) {
+		ret = 0;
+		goto out;
+	}
+	if (ret) {
+		ret = ads_error_set(err, ret, "cannot read '%s'", dir);
+		goto out;
+	}
+	out->found = true;
+	out->path = xasprintf("%s/%s", dir, files[0].name);
+	out->mtime_ms = (int64_t)files[0].mtime.tv_sec * 1000 +
+	                files[0].mtime.tv_nsec / 1000000;
+	if (ads_read_file(&data, out->path, JOURNAL_READ_MAX, NULL))
+		goto out;
+	for (char *line = data.buf, *nl; line < data.buf + data.len;
+	     line = nl + 1) {
+		json_t *rec;
+		const char *ev;
+		int64_t pid;
+
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = data.buf + data.len;
+		rec = json_loadb(line, (size_t)(nl - line), 0, NULL);
+		ev = ads_json_str(rec, "event");
+		if (ev && !strcmp(ev, "apply_start") &&
+		    ads_json_as_int64(json_object_get(rec, "pid"), &pid))
+			out->pid = (long)pid;
+		if (ev && !strcmp(ev, "apply_end"))
+			out->finished = true;
+		json_decref(rec);
+	}
+out:
+	ads_buf_release(&data);
+	free_journals(files, n);
+	free(dir);
+	return ret;
+}
+
+int ads_journal_last_success(char out[41], const char *project_dir,
+                             struct ads_error *err)
+{
+	char *dir = ads_path_join(project_dir, ADS_JOURNAL_DIR);
+	struct jfile *files = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = list_journals(&files, &n, dir, err);
+	if (ret) {
+		free(dir);
+		return ret;
+	}
+	ret = ADS_ENOTFOUND;
 	for (size_t i = 0; i < n && ret == ADS_ENOTFOUND; i++) {
 		struct ads_buf data = ADS_BUF_INIT;
 		char *path = xasprintf("%s/%s", dir, files[i].name);
@@ -310,9 +420,7 @@ int ads_journal_last_success(char out[41], const char *project_dir,
 	if (ret)
 		ads_error_set(err, ADS_ENOTFOUND,
 		              "no successful apply is recorded in '%s'", dir);
-	for (size_t i = 0; i < n; i++)
-		free(files[i].name);
-	free(files);
+	free_journals(files, n);
 	free(dir);
 	return ret;
 }

@@ -52,6 +52,32 @@ bool ads_journal_failed(const struct ads_journal *j);
 void ads_journal_close(struct ads_journal *j);
 
 /*
+ * Takes the project's apply lock (<project>/.adsctl/apply.lock, flock(2)):
+ * one apply at a time per project, released when *fd is closed or the
+ * process dies. ADS_ECONFLICT when another process holds it.
+ */
+int ads_journal_lock(int *fd, const char *project_dir, struct ads_error *err);
+
+/* What the newest journal says about the run that wrote it. */
+struct ads_journal_run {
+	bool found; /* a journal exists */
+	bool finished; /* it has its apply_end record */
+	long pid; /* of the run (apply_start), 0 if unknown */
+	int64_t mtime_ms; /* the file's last write, UNIX milliseconds */
+	char *path; /* owned */
+};
+void ads_journal_run_release(struct ads_journal_run *r);
+/*
+ * Reads the newest journal of project_dir (by name, then modification
+ * time). A run that did not finish was killed or crashed: the requests
+ * it had in flight when it died may still land at Meta, up to some
+ * seconds after its last record (apply records each wave before sending
+ * it). out->found is false when there is no journal.
+ */
+int ads_journal_last_run(struct ads_journal_run *out, const char *project_dir,
+                         struct ads_error *err);
+
+/*
  * The commit of the last successful apply of the project: the journal
  * files of project_dir, newest first (by name, then modification time),
  * each read from its end for a record with "event": "apply_end", "ok":

@@ -28,12 +28,21 @@
 
 /* A saved plan larger than this is not a plan adsctl wrote. */
 #define PLAN_FILE_MAX (512u << 20)
+/*
+ * How long after the last record of an apply that was killed its requests
+ * may still land at Meta (it processes what it received even when the
+ * client is gone): a batch of 50 creates takes seconds, not minutes.
+ */
+#define CRASH_WAIT_MS 15000
 
 static const struct ads_opt apply_opts[] = {
 	{ "auto-approve", 0, NULL,
 	  "apply without asking for confirmation (for CI)", 0 },
 	{ "async-min", 0, "N",
 	  "ad creates from which ads go through async request sets",
+	  ADS_OPT_HIDDEN },
+	{ "crash-wait", 0, "MS",
+	  "after a killed apply, wait this long for its requests to land",
 	  ADS_OPT_HIDDEN },
 	{ NULL, 0, NULL, NULL, 0 },
 };
@@ -269,6 +278,63 @@ out:
 	return ret;
 }
 
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * An apply killed moments ago (SIGKILL, a crash, a lost machine) may have
+ * requests in flight that Meta still executes: reading the live state
+ * before they land would plan their objects again. Waits until they have.
+ */
+static int wait_for_killed_run(struct apply_cmd *a)
+{
+	struct ads_cli *cli = a->cli;
+	struct ads_journal_run last;
+	struct ads_error err = ADS_ERROR_INIT;
+	const char *opt = ads_args_get(&cli->args, "crash-wait");
+	int64_t grace = CRASH_WAIT_MS, left;
+	int ret = ADS_EXIT_OK;
+
+	if (opt) {
+		char *end;
+
+		grace = strtoll(opt, &end, 10);
+		if (*end || !*opt || grace < 0)
+			return ads_cli_usage_error(cli,
+			                           "--crash-wait takes "
+			                           "milliseconds, not '%s'",
+			                           opt);
+	}
+	if (ads_journal_last_run(&last, a->dir, &err)) {
+		ads_report(&cli->reporter, ADS_REPORT_WARNING, "%s", err.msg);
+		ads_error_release(&err);
+		return ADS_EXIT_OK;
+	}
+	left = last.found && !last.finished ? last.mtime_ms + grace - wall_ms()
+	                                    : 0;
+	if (left > 0) {
+		ads_report(&cli->reporter, ADS_REPORT_INFO,
+		           "the last apply (pid %ld) stopped without finishing "
+		           "(%s); waiting %.1f s for requests it had in flight",
+		           last.pid, last.path, (double)left / 1000);
+		while (left > 0 && !ads_interrupt_requested()) {
+			struct timespec ts = { 0, 100 * 1000000L };
+
+			nanosleep(&ts, NULL);
+			left -= 100;
+		}
+		if (ads_interrupt_requested())
+			ret = ADS_EXIT_INTERRUPTED;
+	}
+	ads_journal_run_release(&last);
+	return ret;
+}
+
 static int run_apply(struct ads_cli *cli)
 {
 	const char *arg0 = ads_args_pos(&cli->args, 0);
@@ -277,7 +343,7 @@ static int run_apply(struct ads_cli *cli)
 	struct ads_error err = ADS_ERROR_INIT;
 	struct stat st;
 	size_t settled = 0;
-	int rc, ret;
+	int lock = -1, rc, ret;
 
 	if (arg0 && !stat(arg0, &st) && S_ISREG(st.st_mode)) {
 		a.plan_file = arg0;
@@ -297,6 +363,15 @@ static int run_apply(struct ads_cli *cli)
 		                                "arguments");
 	ads_vcs_provenance_init(&a.prov);
 	ret = ads_cli_project_load(&a.p, cli, a.dir, true);
+	if (ret)
+		goto out;
+	/* one apply per project at a time, then the remains of the last */
+	rc = ads_journal_lock(&lock, a.dir, &err);
+	if (rc) {
+		ret = fail(cli, &err, rc);
+		goto out;
+	}
+	ret = wait_for_killed_run(&a);
 	if (ret)
 		goto out;
 	if (ads_vcs_provenance_of_dir(&a.prov, a.dir, &err)) {
@@ -338,6 +413,8 @@ out:
 	ads_cli_project_release(&a.p);
 	ads_vcs_provenance_release(&a.prov);
 	ads_error_release(&err);
+	if (lock >= 0)
+		close(lock);
 	return ret;
 }
 
