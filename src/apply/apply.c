@@ -1168,6 +1168,7 @@ out:
 
 static void run_async(struct run *r)
 {
+	struct ads_graph_async_poll poll;
 	struct ads_apply_async_item *items;
 	struct ads_error e = ADS_ERROR_INIT;
 	char *prefix;
@@ -1209,12 +1210,20 @@ static void run_async(struct run *r)
 		r->x[i].async_tries++;
 		r->res->steps[i].async = true;
 	}
+	if (!r->opt->poll) {
+		/* Sooner than graph/async.h's 2 s: small sets finish in
+		 * under a second; polls double up to 10 s. */
+		ads_graph_async_poll_init(&poll);
+		poll.first_ms = 500;
+		poll.max_ms = 10000;
+	}
 	prefix = xasprintf("%s:%zu", r->set_prefix, ++r->set_seq);
 	ads_report(r->opt->reporter, ADS_REPORT_INFO,
 	           "creating %zu ads through async request sets", r->nasync);
 	rc = ads_apply_async_ads(items, r->nasync, ADS_APPLY_ASYNC_SET_MAX,
-	                         r->g, r->p->account, prefix, r->opt->poll,
-	                         &nsets, r->opt->reporter, &e);
+	                         r->g, r->p->account, prefix,
+	                         r->opt->poll ? r->opt->poll : &poll, &nsets,
+	                         r->opt->reporter, &e);
 	r->res->async_sets += nsets;
 	if (rc == ADS_EINTR || rc == ADS_EAUTH)
 		r->stop = rc;

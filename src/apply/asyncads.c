@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "graph/read.h"
+#include "graph/write.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/map.h"
@@ -61,29 +62,6 @@ static bool truthy(const json_t *v)
 	if (s)
 		return ads_str_ieq(s, "true") || !strcmp(s, "1");
 	return ads_json_as_int64(v, &n) && n;
-}
-
-/* The id of the set named name, or NULL (*id owned). */
-static int find_set(char **id, struct ads_graph *g, const char *account,
-                    const char *name, struct ads_error *err)
-{
-	json_t *sets = NULL, *s;
-	size_t i;
-	int rc = list_sets(&sets, g, account, err);
-
-	*id = NULL;
-	if (rc)
-		return rc;
-	json_array_foreach(sets, i, s) {
-		const char *n = ads_json_str(s, "name");
-
-		if (n && !strcmp(n, name) && ads_json_str(s, "id")) {
-			*id = xstrdup(ads_json_str(s, "id"));
-			break;
-		}
-	}
-	json_decref(sets);
-	return 0;
 }
 
 struct chunk {
@@ -172,63 +150,125 @@ static void map_results(struct ads_apply_async_item *items, struct chunk *c)
 	ads_map_release(&by_label, NULL);
 }
 
-/* Creates the set of chunk c, or finds it when the create got no answer. */
-static int create_chunk(struct chunk *c, struct ads_apply_async_item *items,
-                        struct ads_graph *g, const char *account,
-                        const struct ads_reporter *reporter)
+/*
+ * Creates the sets of every chunk in one batch request (graph/write.h): a
+ * create whose answer is lost is looked for by name before it is sent
+ * again, like every other create of apply. Sets c[k].set_id, or c[k].rc
+ * and c[k].err. Returns ADS_EINTR or ADS_EAUTH when the run stopped.
+ */
+static int create_sets(struct chunk *c, size_t nchunks,
+                       struct ads_apply_async_item *items, struct ads_graph *g,
+                       const char *account, const struct ads_reporter *reporter)
 {
-	json_t *specs = json_array();
+	struct ads_graph_writes *w = ads_graph_writes_new(g);
+	struct ads_graph_op **ops = xcalloc(nchunks, sizeof(*ops));
+	char *path = account_path(account, "asyncadrequestsets");
 	int rc = 0;
 
-	for (size_t i = c->first; i < c->first + c->n; i++)
-		json_array_append(specs, items[i].spec);
-	for (unsigned attempt = 1;; attempt++) {
-		struct ads_error e = ADS_ERROR_INIT;
-		int frc;
+	for (size_t k = 0; k < nchunks; k++) {
+		struct ads_graph_params p = ADS_GRAPH_PARAMS_INIT;
+		struct ads_graph_op_spec spec = {
+			.method = "POST",
+			.path = path,
+			.params = &p,
+			.create = true,
+		};
+		json_t *specs = json_array();
 
-		rc = ads_graph_async_ads_create(&c->set_id, g, account, c->name,
-		                                specs, &e);
-		if (rc != ADS_EUNKNOWN) {
-			if (rc)
-				ads_error_move(&c->err, &e);
-			break;
-		}
-		/* It may exist: look for it by name before anything is
-		 * sent again. */
+		for (size_t i = c[k].first; i < c[k].first + c[k].n; i++)
+			json_array_append(specs, items[i].spec);
+		ads_graph_params_set(&p, "name", c[k].name);
+		ads_graph_params_set_json(&p, "ad_specs", specs);
+		ads_graph_params_set(&p, "notification_mode", "OFF");
+		json_decref(specs);
+		if (ads_graph_writes_add(&ops[k], w, &spec, &c[k].err))
+			c[k].rc = c[k].err.code;
+		ads_graph_params_release(&p);
+	}
+	for (unsigned round = 0;; round++) {
+		json_t *sets = NULL;
+		struct ads_error e = ADS_ERROR_INIT;
+		bool unknown = false;
+		int lrc;
+
+		rc = ads_graph_writes_run(w, &e);
 		ads_error_release(&e);
-		frc = find_set(&c->set_id, g, account, c->name, &e);
-		if (frc) {
-			/* Cannot tell: never risk a second set. */
-			ads_error_prefix(
-			        &e,
-			        "cannot tell whether async request set "
-			        "%s was created",
-			        c->name);
-			ads_error_move(&c->err, &e);
-			rc = frc == ADS_EINTR || frc == ADS_EAUTH
-			             ? frc
-			             : ADS_EUNKNOWN;
+		if (rc == ADS_EINTR || rc == ADS_EAUTH)
+			break;
+		rc = 0;
+		for (size_t k = 0; k < nchunks; k++)
+			unknown |= ops[k] && ads_graph_op_outcome(ops[k]) ==
+			                             ADS_GRAPH_UNKNOWN;
+		if (!unknown || round == SET_CREATES)
+			break;
+		/* Lost answers: the sets may exist. Never a second one. */
+		lrc = list_sets(&sets, g, account, &e);
+		if (lrc) {
+			if (lrc == ADS_EINTR || lrc == ADS_EAUTH)
+				rc = lrc;
+			ads_error_release(&e);
 			break;
 		}
-		if (c->set_id) {
-			ads_report(reporter, ADS_REPORT_INFO,
-			           "async request set %s was created though "
-			           "its answer was lost",
-			           c->name);
-			rc = 0;
-			break;
+		for (size_t k = 0; k < nchunks; k++) {
+			const char *id = NULL;
+			json_t *set;
+			size_t i;
+
+			if (!ops[k] ||
+			    ads_graph_op_outcome(ops[k]) != ADS_GRAPH_UNKNOWN)
+				continue;
+			json_array_foreach(sets, i, set) {
+				const char *name = ads_json_str(set, "name");
+
+				if (name && !strcmp(name, c[k].name))
+					id = ads_json_str(set, "id");
+			}
+			if (id) {
+				ads_report(reporter, ADS_REPORT_INFO,
+				           "async request set %s was created "
+				           "though its answer was lost",
+				           c[k].name);
+				ads_graph_op_resolve(ops[k], id);
+			} else {
+				ads_graph_op_reset(ops[k]);
+			}
 		}
-		if (attempt == SET_CREATES) {
-			/* Not there: nothing was made. */
-			rc = ads_error_set(&c->err, ADS_EHTTP,
-			                   "async request set %s: no answer "
-			                   "after %u attempts",
-			                   c->name, attempt);
+		json_decref(sets);
+	}
+	for (size_t k = 0; k < nchunks; k++) {
+		if (!ops[k])
+			continue;
+		switch (ads_graph_op_outcome(ops[k])) {
+		case ADS_GRAPH_OK:
+			if (ads_graph_op_id(ops[k])) {
+				c[k].set_id = xstrdup(ads_graph_op_id(ops[k]));
+				break;
+			}
+			c[k].rc = ads_error_set(&c[k].err, ADS_EUNKNOWN,
+			                        "async request set %s: the "
+			                        "answer has no id",
+			                        c[k].name);
+			break;
+		case ADS_GRAPH_UNKNOWN:
+			/* cannot tell: its ads are never sent again */
+			c[k].rc = ADS_EUNKNOWN;
+			ads_error_copy(&c[k].err, ads_graph_op_error(ops[k]));
+			break;
+		case ADS_GRAPH_FAILED:
+			c[k].rc = ADS_EAPI;
+			ads_error_copy(&c[k].err, ads_graph_op_error(ops[k]));
+			break;
+		default:
+			c[k].rc = rc ? rc : ADS_EINTR;
+			ads_error_set(&c[k].err, ADS_EINTR,
+			              "async request set %s: not sent",
+			              c[k].name);
 			break;
 		}
 	}
-	json_decref(specs);
-	c->rc = rc;
+	ads_graph_writes_free(w);
+	free(ops);
+	free(path);
 	return rc;
 }
 
@@ -257,10 +297,13 @@ int ads_apply_async_ads(struct ads_apply_async_item *items, size_t n,
 		c[k].n = n - c[k].first < max ? n - c[k].first : max;
 		c[k].name = xasprintf("%s:%zu", name_prefix, k + 1);
 	}
+	rc = create_sets(c, nchunks, items, g, account, reporter);
+	if (rc)
+		ads_error_set(err, rc, "the run stopped");
 	for (size_t k = 0; k < nchunks; k++) {
-		int crc = create_chunk(&c[k], items, g, account, reporter);
+		int crc = c[k].rc;
 
-		if (!crc) {
+		if (c[k].set_id) {
 			made++;
 			continue;
 		}
@@ -271,11 +314,6 @@ int ads_apply_async_ads(struct ads_apply_async_item *items, size_t n,
 			                    ? ADS_GRAPH_SKIPPED
 			                    : ADS_GRAPH_FAILED,
 			            &c[k].err);
-		if (crc == ADS_EINTR || crc == ADS_EAUTH) {
-			rc = crc;
-			ads_error_copy(err, &c[k].err);
-			break;
-		}
 	}
 	if (nsets)
 		*nsets = made;

@@ -154,13 +154,18 @@ static uint64_t session_id(uint64_t seed, const char *address, unsigned n)
 	return h ? h : 1;
 }
 
-/* Whether a failed session is worth starting again. */
-static bool restartable(int rc, const struct ads_error *err)
+/*
+ * Whether a failed session is worth starting again: no answer, a
+ * transient error, or an error after the first batch (a batch whose
+ * answer was lost and that was sent again arrives out of order). A new
+ * session is always safe: members are replaced only by a last batch.
+ */
+static bool restartable(int rc, const struct ads_error *err, size_t sent)
 {
 	if (rc == ADS_EUNKNOWN || rc == ADS_EHTTP)
 		return true;
 	return rc == ADS_EAPI && err &&
-	       ads_graph_classify(err) == ADS_GRAPH_RETRY;
+	       (sent > 0 || ads_graph_classify(err) == ADS_GRAPH_RETRY);
 }
 
 int ads_apply_upload_members(struct ads_apply_members_stats *st,
@@ -215,7 +220,7 @@ int ads_apply_upload_members(struct ads_apply_members_stats *st,
 			ads_error_move(err, &s.err);
 		}
 		ads_error_release(&s.err);
-		if (!restartable(rc, err) || n == MEMBER_SESSIONS)
+		if (!restartable(rc, err, s.seq) || n == MEMBER_SESSIONS)
 			break;
 		ads_report(reporter, ADS_REPORT_INFO,
 		           "%s: member upload interrupted (%s); starting the "
