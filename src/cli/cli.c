@@ -40,7 +40,7 @@ const struct ads_opt ads_global_opts[] = {
 	{ "verbose", 'v', NULL, "print more detail (repeat for more)",
 	  ADS_OPT_REPEAT },
 	{ "retry-delay", 0, "MS",
-	  "first delay before a transient failure is retried (tests)",
+	  "first wait after a transient failure or a throttle (tests)",
 	  ADS_OPT_HIDDEN },
 	{ NULL, 0, NULL, NULL, 0 },
 };

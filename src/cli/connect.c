@@ -235,7 +235,10 @@ int ads_cli_connect(struct ads_cli_conn *c, struct ads_cli *cli,
 			ads_cli_disconnect(c, cli);
 			goto out;
 		}
+		/* tests: the first wait after a transient failure and
+		 * after a throttling error */
 		cfg.backoff_base_ms = ms;
+		cfg.governor.throttle_base_ms = ms;
 	}
 	rc = ads_graph_new(&c->graph, &cfg, &err);
 	if (rc)
