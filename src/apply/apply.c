@@ -32,6 +32,9 @@
 #define ASYNC_GROUP_MIN 20
 /* Times an ad create may go through an async set before it fails. */
 #define ASYNC_TRIES 2
+/* Images whose base64 is at most this travel in batches (50 of them make
+ * a 4.5 MB request); larger ones go in requests of their own. */
+#define IMAGE_BATCH_BYTES (96 * 1024)
 /* Longest parameter value a journal record keeps. */
 #define SUMMARY_MAX 160
 
@@ -640,7 +643,27 @@ static void plan_image(struct run *r, size_t i, const char *path)
 	}
 	if (q->digest)
 		ads_map_put(&r->images, q->digest, (void *)(uintptr_t)(i + 1));
-	{
+	if (strlen(ads_graph_params_get(&gp, "bytes")) <= IMAGE_BATCH_BYTES) {
+		/* small: in a batch with the other writes of the wave */
+		struct ads_graph_op_spec spec = {
+			.method = "POST",
+			.path = path,
+			.params = &gp,
+			.kind = ADS_GRAPH_OP_IMAGE,
+			/* content-addressed: sending it twice is harmless */
+			.create = false,
+			.user = x,
+		};
+
+		start(r, i);
+		if (ads_graph_writes_add(&x->op, r->w, &spec, &e)) {
+			finish(r, i, ADS_APPLY_FAILED, &e);
+			if (q->digest)
+				ads_map_remove(&r->images, q->digest);
+		} else {
+			x->what = IF_OP;
+		}
+	} else {
 		struct ads_graph_call c = {
 			.method = "POST",
 			.path = path,
@@ -657,7 +680,8 @@ static void plan_image(struct run *r, size_t i, const char *path)
 		x->img_outcome = 0;
 		if (ads_graph_submit(r->g, &c, &e)) {
 			finish(r, i, ADS_APPLY_FAILED, &e);
-			ads_map_remove(&r->images, q->digest);
+			if (q->digest)
+				ads_map_remove(&r->images, q->digest);
 		}
 	}
 	add_summary(r, i,
@@ -1013,6 +1037,21 @@ static bool gone_already(const struct ads_plan_step *s,
 	        e->api_code == 803);
 }
 
+/* An image upload answered: its hash must be the one planned. */
+static void image_answer(struct run *r, size_t i, const json_t *body)
+{
+	const struct ads_plan_step *s = &r->p->steps[i];
+	const char *hash = ads_apply_image_hash(body);
+	const char *want = s->requests[r->x[i].next].digest;
+
+	if (hash && (!want || !strcmp(hash, want)))
+		request_done(r, i, hash);
+	else
+		finishf(r, i, ADS_APPLY_FAILED, ADS_EAPI,
+		        "the upload of %s answered hash %s, not %s", s->address,
+		        hash ? hash : "(none)", want ? want : "(none)");
+}
+
 /* Reads the outcomes of the write set and the image uploads. */
 static void collect_ops(struct run *r)
 {
@@ -1021,18 +1060,8 @@ static void collect_ops(struct run *r)
 		struct xstep *x = &r->x[i];
 
 		if (x->what == IF_IMAGE) {
-			const char *hash = ads_apply_image_hash(x->img_body);
-			const char *want = s->requests[x->next].digest;
-
-			if (x->img_outcome == ADS_GRAPH_OK && hash &&
-			    (!want || !strcmp(hash, want))) {
-				request_done(r, i, hash);
-			} else if (x->img_outcome == ADS_GRAPH_OK) {
-				finishf(r, i, ADS_APPLY_FAILED, ADS_EAPI,
-				        "the upload of %s answered hash %s, "
-				        "not %s",
-				        s->address, hash ? hash : "(none)",
-				        want);
+			if (x->img_outcome == ADS_GRAPH_OK) {
+				image_answer(r, i, x->img_body);
 			} else if (x->img_outcome == ADS_GRAPH_SKIPPED ||
 			           !x->img_outcome) {
 				x->what = IF_NONE; /* not sent: later */
@@ -1051,6 +1080,10 @@ static void collect_ops(struct run *r)
 			continue;
 		switch (ads_graph_op_outcome(x->op)) {
 		case ADS_GRAPH_OK:
+			if (s->requests[x->next].upload == ADS_UPLOAD_IMAGE) {
+				image_answer(r, i, ads_graph_op_body(x->op));
+				break;
+			}
 			request_done(r, i, ads_graph_op_id(x->op));
 			break;
 		case ADS_GRAPH_FAILED:
@@ -1491,6 +1524,7 @@ int ads_apply_run(struct ads_apply_result *out, struct ads_graph *g,
                   struct ads_error *err)
 {
 	struct run r = { 0 };
+	struct ads_graph_stats before, after;
 	size_t ads = 0;
 	int ret = 0;
 	char stamp[32];
@@ -1523,6 +1557,7 @@ int ads_apply_run(struct ads_apply_result *out, struct ads_graph *g,
 	r.set_prefix = xasprintf("%s%s:%s", ADS_APPLY_ASYNC_PREFIX, p->stack,
 	                         opt->run ? opt->run : stamp);
 
+	ads_graph_get_stats(g, &before);
 	run_phase(&r, PHASE_CHANGE, 0);
 	for (size_t k = 0; k < ADS_ARRAY_SIZE(remove_order) && !r.stop; k++)
 		run_phase(&r, PHASE_REMOVE, remove_order[k]);
@@ -1565,6 +1600,17 @@ int ads_apply_run(struct ads_apply_result *out, struct ads_graph *g,
 	out->unknown =
 	        out->adopted + out->recreated + out->count[ADS_APPLY_UNKNOWN];
 	out->interrupted = r.stop == ADS_EINTR;
+	ads_graph_get_stats(g, &after);
+	out->stats = after;
+	out->stats.calls -= before.calls;
+	out->stats.http_requests -= before.http_requests;
+	out->stats.batch_requests -= before.batch_requests;
+	out->stats.retries -= before.retries;
+	out->stats.throttled -= before.throttled;
+	out->stats.cache_hits -= before.cache_hits;
+	out->stats.round_trips -= before.round_trips;
+	out->stats.bytes_received -= before.bytes_received;
+	out->stats.paused_ms -= before.paused_ms;
 	if (r.stop == ADS_EINTR)
 		ret = ads_error_set(err, ADS_EINTR,
 		                    "interrupted: %zu of %zu steps done",
@@ -1671,6 +1717,15 @@ int ads_apply_journal_end(struct ads_journal *j, const struct ads_plan *p,
 	                    info && info->commit ? json_string(info->commit)
 	                                         : json_null());
 	json_object_set_new(rec, "dirty", json_boolean(info && info->dirty));
+	json_object_set_new(
+	        rec, "graph",
+	        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "calls",
+	                  (json_int_t)r->stats.calls, "http_requests",
+	                  (json_int_t)r->stats.http_requests, "batch_requests",
+	                  (json_int_t)r->stats.batch_requests, "round_trips",
+	                  (json_int_t)r->stats.round_trips, "retries",
+	                  (json_int_t)r->stats.retries, "throttled",
+	                  (json_int_t)r->stats.throttled));
 	return ads_journal_write(j, rec, err) || ads_journal_sync(j, err);
 }
 

@@ -92,6 +92,9 @@ struct ads_apply_result {
 	size_t adopted, recreated; /* ... and how each was settled */
 	size_t waves; /* rounds of requests */
 	size_t async_sets; /* async request sets created */
+	/* What the client did for the run (its counters, less those before
+	 * it): calls, HTTP requests, batches, retries, round trips. */
+	struct ads_graph_stats stats;
 	bool interrupted; /* stopped by ads_interrupt_request() */
 	bool journal_failed; /* the journal could not be written fully */
 };

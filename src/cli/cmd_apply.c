@@ -262,6 +262,12 @@ static int execute(struct apply_cmd *a)
 	}
 	if (ads_apply_journal_end(j, a->plan, &res, &info, NULL))
 		res.journal_failed = true;
+	ads_report(&cli->reporter, ADS_REPORT_DEBUG,
+	           "apply: %zu Graph calls in %zu HTTP requests (%zu batches), "
+	           "%zu round trips, %zu waves, %zu async sets, %zu retries",
+	           res.stats.calls, res.stats.http_requests,
+	           res.stats.batch_requests, res.stats.round_trips, res.waves,
+	           res.async_sets, res.stats.retries);
 	ads_render_apply_summary(&out, a->plan, &res, ads_journal_path(j),
 	                         &cli->out_style);
 	ads_cli_out(cli, &out);
