@@ -9,6 +9,7 @@ const struct ads_cmd *const ads_commands[] = {
 	&ads_cmd_validate,
 	&ads_cmd_plan,
 	&ads_cmd_apply,
+	&ads_cmd_import,
 	&ads_cmd_drift,
 	&ads_cmd_show,
 	&ads_cmd_diff,

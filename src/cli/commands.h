@@ -12,6 +12,7 @@ extern const struct ads_cmd ads_cmd_version;
 extern const struct ads_cmd ads_cmd_validate;
 extern const struct ads_cmd ads_cmd_emulator;
 extern const struct ads_cmd ads_cmd_apply;
+extern const struct ads_cmd ads_cmd_import;
 extern const struct ads_cmd ads_cmd_plan;
 extern const struct ads_cmd ads_cmd_drift;
 extern const struct ads_cmd ads_cmd_show;
