@@ -430,6 +430,13 @@ static void finish(struct run *r, size_t i, enum ads_apply_state st,
 	o->ms = x->started ? now_ms() - x->t0 : 0;
 	if (st == ADS_APPLY_DONE && !o->id && r->p->steps[i].id)
 		o->id = xstrdup(r->p->steps[i].id);
+	if (st == ADS_APPLY_DONE && !o->id) {
+		/* an activation of what the plan made: that object */
+		size_t c = map_index(&r->creator, r->p->steps[i].address);
+
+		if (c && c - 1 != i && r->res->steps[c - 1].id)
+			o->id = xstrdup(r->res->steps[c - 1].id);
+	}
 	x->what = IF_NONE;
 	x->op = NULL;
 	journal_step(r, i);
