@@ -1252,10 +1252,11 @@ static void run_async(struct run *r)
 	}
 	if (!r->opt->poll) {
 		/* Sooner than graph/async.h's 2 s: small sets finish in
-		 * under a second; polls double up to 10 s. */
+		 * under a second; polls double up to 3 s, so a set is seen
+		 * complete soon after it is. */
 		ads_graph_async_poll_init(&poll);
 		poll.first_ms = 500;
-		poll.max_ms = 10000;
+		poll.max_ms = 3000;
 	}
 	prefix = xasprintf("%s:%zu", r->set_prefix, ++r->set_seq);
 	ads_report(r->opt->reporter, ADS_REPORT_INFO,
