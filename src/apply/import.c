@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply/lookup.h"
 #include "diff/diff.h"
 #include "graph/read.h"
 #include "graph/write.h"
@@ -490,22 +491,6 @@ static void read_done(void *ctx, const struct ads_error *err)
 		ads_error_copy(&r->err, err);
 }
 
-static const char *edge_of(enum ads_kind kind)
-{
-	switch (kind) {
-	case ADS_KIND_CAMPAIGN:
-		return "campaigns";
-	case ADS_KIND_AD_SET:
-		return "adsets";
-	case ADS_KIND_AD:
-		return "ads";
-	case ADS_KIND_CREATIVE:
-		return "adcreatives";
-	default:
-		return "customaudiences";
-	}
-}
-
 /* Lists an account edge, or reads ids, into r->items[kind]. */
 static int submit(struct reader *r, enum ads_kind kind,
                   const struct ads_strvec *ids, struct ads_error *err)
@@ -541,7 +526,8 @@ static int submit(struct reader *r, enum ads_kind kind,
 		json_decref(out);
 		ads_strvec_release(&missing);
 	} else {
-		char *path = xasprintf("%s/%s", r->account, edge_of(kind));
+		char *path = xasprintf("%s/%s", r->account,
+		                       ads_apply_kind_edge(kind));
 
 		rc = ads_graph_list_submit(r->g, path, &p, r->items[kind],
 		                           read_done, r, err);
@@ -987,8 +973,8 @@ int ads_import_read(struct ads_import **out, struct ads_graph *g,
 				ret = ads_graph_list_edges(
 				        &byc, g,
 				        (const char *const *)sel->campaigns.v,
-				        sel->campaigns.nr, edge_of(sub[k]), &p,
-				        err);
+				        sel->campaigns.nr,
+				        ads_apply_kind_edge(sub[k]), &p, err);
 				json_object_foreach(byc, pid, l)
 					json_array_extend(r.items[sub[k]], l);
 				json_decref(byc);

@@ -15,22 +15,25 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-static const char *edge_of(enum ads_kind kind)
+const char *ads_apply_kind_edge(enum ads_kind kind)
 {
 	switch (kind) {
+	case ADS_KIND_IMAGE:
+		return "adimages";
+	case ADS_KIND_VIDEO:
+		return "advideos";
+	case ADS_KIND_AUDIENCE:
+		return "customaudiences";
 	case ADS_KIND_CAMPAIGN:
 		return "campaigns";
 	case ADS_KIND_AD_SET:
 		return "adsets";
-	case ADS_KIND_AD:
-		return "ads";
 	case ADS_KIND_CREATIVE:
 		return "adcreatives";
-	case ADS_KIND_AUDIENCE:
-		return "customaudiences";
-	default:
-		return NULL;
+	case ADS_KIND_AD:
+		return "ads";
 	}
+	return "";
 }
 
 struct read {
@@ -75,7 +78,7 @@ int ads_apply_lookup_labels(json_t **out, struct ads_graph *g,
                             const char *const *labels, size_t n,
                             struct ads_error *err)
 {
-	const char *edge = edge_of(kind);
+	const char *edge = ads_apply_kind_edge(kind);
 	size_t nreads =
 	        (n + ADS_APPLY_LOOKUP_CHUNK - 1) / ADS_APPLY_LOOKUP_CHUNK;
 	struct read *reads = xcalloc(nreads ? nreads : 1, sizeof(*reads));
@@ -83,7 +86,7 @@ int ads_apply_lookup_labels(json_t **out, struct ads_graph *g,
 	json_t *found = json_object();
 	int ret = 0;
 
-	if (!edge || kind == ADS_KIND_AUDIENCE) {
+	if (kind < ADS_KIND_AUDIENCE || kind == ADS_KIND_AUDIENCE) {
 		ret = ads_error_set(err, ADS_EINVALID,
 		                    "%s carry no ad labels to look up",
 		                    ads_kind_name(kind));

@@ -16,6 +16,12 @@
 #include "model/model.h"
 #include "util/error.h"
 
+/*
+ * The account edge that lists a kind: "campaigns", "adsets", "ads",
+ * "adcreatives", "customaudiences", "adimages", "advideos". Static.
+ */
+const char *ads_apply_kind_edge(enum ads_kind kind);
+
 /* Labels per filtered read (the filter's value list). */
 #define ADS_APPLY_LOOKUP_CHUNK 50
 

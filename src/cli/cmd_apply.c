@@ -56,6 +56,7 @@ struct apply_cmd {
 	struct ads_vcs_provenance prov;
 	struct ads_live *live;
 	struct ads_plan *plan;
+	bool killed; /* the last apply of the project did not finish */
 };
 
 static void step_done(void *ctx, const struct ads_plan *p, size_t i,
@@ -321,8 +322,8 @@ static int wait_for_killed_run(struct apply_cmd *a)
 		ads_error_release(&err);
 		return ADS_EXIT_OK;
 	}
-	left = last.found && !last.finished ? last.mtime_ms + grace - wall_ms()
-	                                    : 0;
+	a->killed = last.found && !last.finished;
+	left = a->killed ? last.mtime_ms + grace - wall_ms() : 0;
 	if (left > 0) {
 		ads_report(&cli->reporter, ADS_REPORT_INFO,
 		           "the last apply (pid %ld) stopped without finishing "
@@ -394,7 +395,15 @@ static int run_apply(struct ads_cli *cli)
 	rc = ads_apply_settle(&settled, a.c.graph, a.p.model->settings.account,
 	                      a.p.model->settings.stack, NULL, &cli->reporter,
 	                      &err);
-	if (rc) {
+	if (rc == ADS_EAPI && !a.killed) {
+		/* Listing the sets is not always allowed (api-semantics
+		 * §6.2); they matter only after a killed run. */
+		ads_report(&cli->reporter, ADS_REPORT_WARNING,
+		           "cannot list the account's async request sets (%s); "
+		           "going on: the last apply here finished",
+		           err.msg);
+		ads_error_release(&err);
+	} else if (rc) {
 		ret = fail(cli, &err, rc);
 		goto out;
 	}

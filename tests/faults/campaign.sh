@@ -17,8 +17,6 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-ADSCTL=${ADSCTL:-build/src/adsctl}
-if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 seeds=50 first=1 rate=0.1 runs=3 keep=
 campaigns=5 adsets=4 ads=4 images=10 audiences=1 members=200
 while [ $# -gt 0 ]; do
@@ -39,22 +37,7 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/adsctl-faults.XXXXXX")
-EMU_PID=
-cleanup() {
-	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-	if [ -n "$keep" ]; then
-		rm -rf "$keep" && mv "$TMP" "$keep"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "$here/lib.sh"
 
 export ADSCTL_ACCESS_TOKEN=fault-campaign-token
 "$PY" "$here/../bench/gen-project.py" "$TMP/proj" --campaigns "$campaigns" \
@@ -65,17 +48,7 @@ cat >"$TMP/emu.json" <<EOF
 {"faults": {"transient": $rate, "null_batch_item": $rate,
             "commit_then_drop": $rate}}
 EOF
-"$ADSCTL" emulator --port 0 --config "$TMP/emu.json" >"$TMP/emu.out" \
-	2>"$TMP/emu.err" &
-EMU_PID=$!
-i=0
-while [ ! -s "$TMP/emu.out" ]; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "the emulator did not start: $(cat "$TMP/emu.err")"
-	sleep 0.05
-done
-URL=$(head -1 "$TMP/emu.out")
-admin() { curl -sf -X "$1" "$URL/_emulator/$2" ${3:+-d "$3"}; }
+fault_emu_start "$TMP/emu.json"
 
 objects=$((campaigns * (1 + adsets * (1 + 2 * ads)) + images + 2 * audiences))
 echo "fault campaign: $seeds seeds from $first, a project of $objects objects, fault rate $rate per kind"

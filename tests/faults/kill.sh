@@ -13,8 +13,6 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-ADSCTL=${ADSCTL:-build/src/adsctl}
-if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 points=20 seed=1 latency=20 runs=3 keep=
 campaigns=4 adsets=6 ads=10 images=10
 while [ $# -gt 0 ]; do
@@ -33,23 +31,7 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/adsctl-kill.XXXXXX")
-EMU_PID= APPLY_PID=
-cleanup() {
-	[ -n "$APPLY_PID" ] && kill -9 "$APPLY_PID" 2>/dev/null
-	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-	if [ -n "$keep" ]; then
-		rm -rf "$keep" && mv "$TMP" "$keep"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "$here/lib.sh"
 now_ms() { "$PY" -c 'import time; print(int(time.time() * 1000))'; }
 
 export ADSCTL_ACCESS_TOKEN=kill-test-token
@@ -60,17 +42,7 @@ objects=$((campaigns * (1 + adsets * (1 + 2 * ads)) + images))
 cat >"$TMP/emu.json" <<EOF
 {"latency_ms": $latency, "async": {"requests_per_tick": 25, "tick_ms": 50}}
 EOF
-"$ADSCTL" emulator --port 0 --config "$TMP/emu.json" >"$TMP/emu.out" \
-	2>"$TMP/emu.err" &
-EMU_PID=$!
-i=0
-while [ ! -s "$TMP/emu.out" ]; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "the emulator did not start: $(cat "$TMP/emu.err")"
-	sleep 0.05
-done
-URL=$(head -1 "$TMP/emu.out")
-admin() { curl -sf -X "$1" "$URL/_emulator/$2" ${3:+-d "$3"}; }
+fault_emu_start "$TMP/emu.json"
 # --crash-wait: how long after a killed run's last journal record its
 # requests may still land (the default, 15 s, is for Meta; the emulator
 # finishes in latency + processing time)

@@ -66,7 +66,14 @@ $PY "$ADS_SOURCE_DIR/tests/bench/gen-project.py" "$R" --campaigns 2 --ad-sets 3 
 raw POST "$EMU_URL/_emulator/config" -d '{"latency_ms": 150}'
 "$ADSCTL" --api-url "$EMU_URL" apply --auto-approve "$R" >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
 pid=$!
-sleep 0.8
+# interrupt once requests are on their way (the journal's first wave)
+i=0
+until cat "$R"/.adsctl/journal/*.jsonl 2>/dev/null | grep -q '"event":"wave"'; do
+	i=$((i + 1))
+	[ $i -gt 400 ] && fail "the interrupted apply never sent a wave"
+	sleep 0.05
+done
+sleep 0.2
 kill -INT $pid
 wait $pid
 rc=$?
