@@ -960,6 +960,39 @@ static bool settle_unknown(struct run *r, size_t i, const json_t *ids,
 	return false;
 }
 
+/*
+ * An object of kind this run made and knows the id of, with the label it
+ * was made with: it proves a label lookup (lookup.h). NULLs if none.
+ */
+static void canary(const struct run *r, enum ads_kind kind, const char **label,
+                   const char **id)
+{
+	*label = *id = NULL;
+	for (size_t i = 0; i < r->p->nsteps; i++) {
+		const struct ads_plan_step *s = &r->p->steps[i];
+		const struct xstep *x = &r->x[i];
+		const char *l = lookup_label(s);
+
+		if (s->kind != kind || !l || x->create_req < 0 ||
+		    (s->action != ADS_ACTION_CREATE &&
+		     s->action != ADS_ACTION_REPLACE))
+			continue;
+		if (x->what == IF_OP && x->op &&
+		    (int)x->next == x->create_req &&
+		    ads_graph_op_outcome(x->op) == ADS_GRAPH_OK &&
+		    ads_graph_op_id(x->op)) {
+			*label = l;
+			*id = ads_graph_op_id(x->op);
+			return;
+		}
+		if ((int)x->next > x->create_req && r->res->steps[i].id) {
+			*label = l;
+			*id = r->res->steps[i].id;
+			return;
+		}
+	}
+}
+
 /* Unknown outcomes of the write set, looked up; true if any settled. */
 static bool resolve_unknowns(struct run *r)
 {
@@ -997,12 +1030,16 @@ static bool resolve_unknowns(struct run *r)
 				rc = ads_apply_lookup_audiences(
 				        &found[k], r->g, r->p->account,
 				        r->p->stack, &e);
-			else
+			else {
+				const char *cl = NULL, *cid = NULL;
+
+				canary(r, (enum ads_kind)k, &cl, &cid);
 				rc = ads_apply_lookup_labels(
 				        &found[k], r->g, r->p->account,
 				        (enum ads_kind)k,
 				        (const char *const *)labels[k].v,
-				        labels[k].nr, &e);
+				        labels[k].nr, cl, cid, &e);
+			}
 		}
 		if (rc == ADS_EINTR || rc == ADS_EAUTH)
 			r->stop = rc;
@@ -1166,6 +1203,7 @@ static void async_lookup(struct run *r, struct ads_apply_async_item *items,
 {
 	struct ads_strvec labels = ADS_STRVEC_INIT;
 	struct ads_error e = ADS_ERROR_INIT;
+	const char *cl = NULL, *cid = NULL;
 	json_t *found = NULL;
 	int rc;
 
@@ -1175,9 +1213,17 @@ static void async_lookup(struct run *r, struct ads_apply_async_item *items,
 			ads_strvec_push(&labels, items[k].label);
 	if (!labels.nr)
 		goto out;
+	for (size_t k = 0; k < n && !cl; k++)
+		if (items[k].outcome == ADS_GRAPH_OK && items[k].id &&
+		    items[k].label) {
+			cl = items[k].label;
+			cid = items[k].id;
+		}
+	if (!cl)
+		canary(r, ADS_KIND_AD, &cl, &cid);
 	rc = ads_apply_lookup_labels(&found, r->g, r->p->account, ADS_KIND_AD,
 	                             (const char *const *)labels.v, labels.nr,
-	                             &e);
+	                             cl, cid, &e);
 	if (rc == ADS_EINTR || rc == ADS_EAUTH)
 		r->stop = rc;
 	if (rc)

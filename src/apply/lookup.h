@@ -29,14 +29,18 @@ const char *ads_apply_kind_edge(enum ads_kind kind);
  * For each of the n labels (exact ad label names), the ids of the objects
  * of kind (campaign, ad set, ad or creative) in account that carry it and
  * are neither archived nor deleted, read with one filtered list per
- * ADS_APPLY_LOOKUP_CHUNK labels, all in one run of the client. *out (a
- * new JSON object owned by the caller) maps every label asked for to an
- * array of ids (empty when none). Fails with the client's error; *out is
- * then not set.
+ * ADS_APPLY_LOOKUP_CHUNK labels, all in one run of the client. canary
+ * (may be NULL) is the label of an object known to exist with id
+ * canary_id: when the filtered read does not find it (or there is no
+ * canary), the filter cannot be trusted to have found everything and the
+ * whole edge is read instead. *out (a new JSON object owned by the
+ * caller) maps every label asked for to an array of ids (empty when
+ * none). Fails with the client's error; *out is then not set.
  */
 int ads_apply_lookup_labels(json_t **out, struct ads_graph *g,
                             const char *account, enum ads_kind kind,
                             const char *const *labels, size_t n,
+                            const char *canary, const char *canary_id,
                             struct ads_error *err);
 
 /*

@@ -19,6 +19,7 @@
 
 #include "apply/apply.h"
 #include "apply/journal.h"
+#include "apply/lookup.h"
 #include "emulator/config.h"
 #include "emulator/emulator.h"
 #include "graph/client.h"
@@ -313,6 +314,58 @@ static void test_unknown_never_twice(void **state)
 	stop(&f);
 }
 
+/* A label lookup trusts its filter only when it finds the canary. */
+static void test_lookup_canary(void **state)
+{
+	struct fixture f;
+	struct ads_plan *p = new_plan();
+	struct ads_apply_result res = { 0 };
+	struct ads_apply_options opt = { 0 };
+	struct ads_error err = ADS_ERROR_INIT;
+	struct ads_graph_stats a, b, c;
+	char *lc = label("campaigns.c"), *ld = label("campaigns.d");
+	const char *labels[] = { lc, "adsctl:unit:campaigns.nothing" };
+	json_t *found = NULL;
+
+	(void)state;
+	add_create(p, ADS_KIND_CAMPAIGN, "campaigns.c", campaign_params("C"));
+	add_create(p, ADS_KIND_CAMPAIGN, "campaigns.d", campaign_params("D"));
+	start(&f, -1, 0);
+	assert_int_equal(ads_apply_run(&res, f.g, p, &opt, &err), 0);
+	ads_graph_get_stats(f.g, &a);
+	/* the canary is found with its id: one filtered read */
+	assert_int_equal(ads_apply_lookup_labels(&found, f.g, ACCOUNT,
+	                                         ADS_KIND_CAMPAIGN, labels, 2,
+	                                         ld, res.steps[1].id, &err),
+	                 0);
+	ads_graph_get_stats(f.g, &b);
+	assert_int_equal(b.http_requests - a.http_requests, 1);
+	assert_int_equal(json_array_size(json_object_get(found, lc)), 1);
+	assert_string_equal(json_string_value(json_array_get(
+	                            json_object_get(found, lc), 0)),
+	                    res.steps[0].id);
+	assert_int_equal(json_array_size(json_object_get(
+	                         found, "adsctl:unit:campaigns.nothing")),
+	                 0);
+	assert_null(json_object_get(found, ld)); /* not asked for */
+	json_decref(found);
+	/* a canary the filter does not find: the whole edge is read */
+	assert_int_equal(ads_apply_lookup_labels(&found, f.g, ACCOUNT,
+	                                         ADS_KIND_CAMPAIGN, labels, 2,
+	                                         ld, "999", &err),
+	                 0);
+	ads_graph_get_stats(f.g, &c);
+	assert_int_equal(c.http_requests - b.http_requests, 2);
+	assert_int_equal(json_array_size(json_object_get(found, lc)), 1);
+	json_decref(found);
+	free(lc);
+	free(ld);
+	ads_apply_result_release(&res);
+	ads_plan_free(p);
+	ads_error_release(&err);
+	stop(&f);
+}
+
 static void test_interrupted(void **state)
 {
 	struct fixture f;
@@ -388,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_refused_plans),
 		cmocka_unit_test(test_unknown_adopted),
 		cmocka_unit_test(test_unknown_never_twice),
+		cmocka_unit_test(test_lookup_canary),
 		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_journal_records),
 	};
