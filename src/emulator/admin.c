@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emulator/async.h"
 #include "emulator/spec.h"
 #include "emulator/write.h"
 #include "util/json.h"
@@ -97,7 +98,7 @@ static void edit(struct emu_ctx *ctx, json_t *req, struct emu_resp *resp)
 		else
 			json_object_set(o->f, k, v);
 	}
-	emu_touch(o, emu_now());
+	emu_touch(o, emu_now(ctx));
 	emu_apply_defaults(ctx, o);
 	emu_resp_json(resp, 200, emu_obj_dump(o));
 out:
@@ -113,6 +114,70 @@ static bool get_num(json_t *o, const char *k, double *out)
 		return false;
 	*out = json_number_value(v);
 	return json_is_number(v);
+}
+
+/* POST /_emulator/async/tick [{"ticks": n}]: the async worker's ticks,
+ * run now, whether or not async.paused is set. */
+static void async_tick(struct emu_ctx *ctx, json_t *req, struct emu_resp *resp)
+{
+	json_t *n = json_object_get(req, "ticks");
+	struct emu_async_tick sum = { 0 }, one;
+	json_int_t ticks = 1;
+
+	if (n && (!json_is_integer(n) || json_integer_value(n) < 1 ||
+	          json_integer_value(n) > 10000)) {
+		admin_error(resp, 400, "ticks must be an integer, 1 to 10000");
+		return;
+	}
+	if (n)
+		ticks = json_integer_value(n);
+	for (json_int_t i = 0; i < ticks; i++) {
+		emu_async_tick(ctx, true, &one);
+		sum.started += one.started;
+		sum.finished += one.finished;
+		sum.pending = one.pending;
+	}
+	emu_resp_json(resp, 200,
+	              json_pack("{s:I,s:I,s:I}", "started",
+	                        (json_int_t)sum.started, "finished",
+	                        (json_int_t)sum.finished, "pending",
+	                        (json_int_t)sum.pending));
+}
+
+/* GET|POST /_emulator/clock [{"advance": seconds, "frozen": bool}]. */
+static void clock_admin(struct emu_ctx *ctx, bool post, json_t *req,
+                        struct emu_resp *resp)
+{
+	json_t *adv = json_object_get(req, "advance");
+	json_t *frozen = json_object_get(req, "frozen");
+	const char *k;
+	json_t *v;
+
+	if (post) {
+		json_object_foreach(req, k, v) {
+			if (strcmp(k, "advance") && strcmp(k, "frozen")) {
+				admin_error(resp, 400,
+				            "clock takes \"advance\" (seconds) "
+				            "and \"frozen\" (true or false)");
+				return;
+			}
+		}
+		if (!json_is_object(req) ||
+		    (adv &&
+		     (!json_is_integer(adv) || json_integer_value(adv) < 0)) ||
+		    (frozen && !json_is_boolean(frozen))) {
+			admin_error(resp, 400,
+			            "clock takes \"advance\" (seconds, >= 0) "
+			            "and \"frozen\" (true or false)");
+			return;
+		}
+		/* freeze first: {"frozen": true, "advance": 60} is exact */
+		if (frozen)
+			emu_clock_freeze(&ctx->clock, json_is_true(frozen));
+		if (adv)
+			emu_clock_advance(&ctx->clock, json_integer_value(adv));
+	}
+	emu_resp_json(resp, 200, emu_clock_json(&ctx->clock));
 }
 
 void emu_admin(struct emu_ctx *ctx, const char *method, const char *path,
@@ -186,16 +251,29 @@ void emu_admin(struct emu_ctx *ctx, const char *method, const char *path,
 			/* a new seed starts a new fault sequence */
 			if (json_object_get(req, "seed"))
 				emu_limits_reset_calls(&ctx->limits);
+			/* paused: no tick of the worker's runs once this
+			 * answer is sent */
+			if (tmp.rt.async_paused)
+				emu_async_quiesce(ctx);
 			emu_resp_json(resp, 200,
 			              json_pack("{s:b}", "success", 1));
 		}
 		ads_error_release(&err);
 		ads_emulator_config_release(&tmp);
 		(void)get_num;
+	} else if (post && !strcmp(path, "async/tick")) {
+		async_tick(ctx, req, resp);
+	} else if ((get || post) && !strcmp(path, "clock")) {
+		clock_admin(ctx, post, req, resp);
 	} else if (post && !strcmp(path, "reset")) {
+		/* no tick in between: a request it started would run in the
+		 * new, empty store */
+		pthread_mutex_lock(&ctx->tick_mu);
 		pthread_rwlock_wrlock(&ctx->store.lock);
 		emu_store_clear(&ctx->store);
 		pthread_rwlock_unlock(&ctx->store.lock);
+		emu_async_forget(ctx);
+		pthread_mutex_unlock(&ctx->tick_mu);
 		emu_limits_reset_windows(&ctx->limits);
 		emu_limits_reset_stats(&ctx->limits);
 		emu_resp_json(resp, 200, json_pack("{s:b}", "success", 1));

@@ -37,7 +37,7 @@ void emu_async_create(struct emu_ctx *ctx, const struct emu_req *req,
 	const char *mode = emu_params_get(&req->params, "notification_mode");
 	const char *uri = emu_params_get(&req->params, "notification_uri");
 	json_t *items = list ? json_loads(list, 0, NULL) : NULL;
-	int64_t now = emu_now();
+	int64_t now = emu_now(ctx);
 	struct emu_obj *set;
 	size_t i;
 	json_t *it;
@@ -404,6 +404,7 @@ static void run_job(struct emu_ctx *ctx, struct job *j, json_t **result,
 	emu_resp_release(&resp);
 }
 
+/* Under the exclusive lock: records what the requests of jobs did. */
 static void finish_jobs(struct emu_ctx *ctx, struct job *jobs, json_t **results,
                         bool *oks, size_t n, int64_t now)
 {
@@ -417,19 +418,27 @@ static void finish_jobs(struct emu_ctx *ctx, struct job *jobs, json_t **results,
 		json_object_set(r->f, "result", results[i]);
 		r->updated = now;
 	}
-	/* completed sets leave the queue */
+}
+
+/*
+ * Under the exclusive lock: completed sets leave the queue. A set is open
+ * while it has a request in flight (among the n just started) or an
+ * INITIAL one at or after next_req (before it, none is INITIAL).
+ */
+static void leave_queue(struct emu_ctx *ctx, const struct job *inflight,
+                        size_t n, int64_t now)
+{
 	for (size_t s = 0; s < ctx->store.pending.nr;) {
 		struct emu_obj *set = ctx->store.pending.v[s];
 		bool open = false;
 
-		/* before next_req nothing is INITIAL, and what was in progress
-		 * has just finished */
+		for (size_t i = 0; i < n && !open; i++)
+			open = !strcmp(inflight[i].set_id, set->id);
 		for (size_t i = set->next_req; i < set->kids.nr && !open; i++) {
 			const char *st =
 			        ads_json_str(set->kids.v[i]->f, "status");
 
-			open = st && (!strcmp(st, "INITIAL") ||
-			              !strcmp(st, "IN_PROGRESS"));
+			open = st && !strcmp(st, "INITIAL");
 		}
 		if (open) {
 			s++;
@@ -442,81 +451,157 @@ static void finish_jobs(struct emu_ctx *ctx, struct job *jobs, json_t **results,
 	}
 }
 
+/* The requests one tick started; the next tick runs and finishes them. */
+struct emu_async_work {
+	struct job *jobs;
+	json_t **results;
+	bool *oks;
+	size_t n, cap;
+};
+
+/* One tick, with ctx->tick_mu held. */
+static void tick(struct emu_ctx *ctx, struct emu_async_tick *out)
+{
+	struct emu_async_work *w = ctx->work;
+	struct ads_emulator_runtime rt;
+	size_t n;
+
+	/* finish last tick's requests */
+	if (w->n) {
+		for (size_t i = 0; i < w->n; i++)
+			run_job(ctx, &w->jobs[i], &w->results[i], &w->oks[i]);
+		pthread_rwlock_wrlock(&ctx->store.lock);
+		finish_jobs(ctx, w->jobs, w->results, w->oks, w->n,
+		            emu_now(ctx));
+		pthread_rwlock_unlock(&ctx->store.lock);
+		emu_limits_count(&ctx->limits, &ctx->limits.async_processed,
+		                 w->n);
+		for (size_t i = 0; i < w->n; i++) {
+			job_free(&w->jobs[i]);
+			json_decref(w->results[i]);
+		}
+		out->finished += w->n;
+		w->n = 0;
+	}
+	/* the knobs as they are now, not as they were when the worker went
+	 * to sleep */
+	emu_limits_runtime(&ctx->limits, &rt);
+	n = rt.async_per_tick ? rt.async_per_tick : 1;
+	if (n > w->cap) {
+		w->jobs = xreallocarray(w->jobs, n, sizeof(*w->jobs));
+		w->results = xreallocarray(w->results, n, sizeof(*w->results));
+		w->oks = xreallocarray(w->oks, n, sizeof(*w->oks));
+		w->cap = n;
+	}
+	pthread_rwlock_wrlock(&ctx->store.lock);
+	w->n = start_jobs(ctx, w->jobs, n, emu_now(ctx));
+	/* sets with nothing left to run (canceled ones too) leave */
+	leave_queue(ctx, w->jobs, w->n, emu_now(ctx));
+	out->pending = ctx->store.pending.nr;
+	pthread_rwlock_unlock(&ctx->store.lock);
+	out->started += w->n;
+}
+
+bool emu_async_tick(struct emu_ctx *ctx, bool manual,
+                    struct emu_async_tick *out)
+{
+	struct emu_async_tick ignored;
+	bool ran = false;
+
+	if (!out)
+		out = &ignored;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&ctx->tick_mu);
+	if (!manual) {
+		struct ads_emulator_runtime rt;
+
+		/* read under tick_mu: once emu_async_quiesce() returned, a
+		 * paused worker starts no tick */
+		emu_limits_runtime(&ctx->limits, &rt);
+		if (rt.async_paused)
+			goto out;
+	}
+	tick(ctx, out);
+	ran = true;
+out:
+	pthread_mutex_unlock(&ctx->tick_mu);
+	return ran;
+}
+
+void emu_async_forget(struct emu_ctx *ctx)
+{
+	struct emu_async_work *w = ctx->work;
+
+	for (size_t i = 0; i < w->n; i++)
+		job_free(&w->jobs[i]);
+	w->n = 0;
+}
+
+void emu_async_quiesce(struct emu_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->tick_mu);
+	pthread_mutex_unlock(&ctx->tick_mu);
+}
+
 static void *worker(void *arg)
 {
 	struct emu_ctx *ctx = arg;
-	struct job *jobs = NULL;
-	json_t **results = NULL;
-	bool *oks = NULL;
-	size_t njobs = 0, cap = 0;
 
 	for (;;) {
 		struct ads_emulator_runtime rt;
 		struct timespec ts;
-		size_t n;
+		bool stop;
 
 		emu_limits_runtime(&ctx->limits, &rt);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(rt.async_tick_ms % 1000) * 1000000L;
+		ts.tv_sec += rt.async_tick_ms / 1000 + ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
 		pthread_mutex_lock(&ctx->worker_mu);
-		if (!ctx->worker_stop) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec +=
-			        (long)(rt.async_tick_ms % 1000) * 1000000L;
-			ts.tv_sec += rt.async_tick_ms / 1000 +
-			             ts.tv_nsec / 1000000000L;
-			ts.tv_nsec %= 1000000000L;
-			if (!njobs && !ctx->store.pending.nr)
-				pthread_cond_timedwait(&ctx->worker_cv,
-				                       &ctx->worker_mu, &ts);
-			else
-				pthread_cond_timedwait(&ctx->worker_cv,
-				                       &ctx->worker_mu, &ts);
-		}
-		if (ctx->worker_stop) {
-			pthread_mutex_unlock(&ctx->worker_mu);
-			break;
-		}
+		if (!ctx->worker_stop)
+			pthread_cond_timedwait(&ctx->worker_cv, &ctx->worker_mu,
+			                       &ts);
+		stop = ctx->worker_stop;
 		pthread_mutex_unlock(&ctx->worker_mu);
-
-		/* finish last tick's jobs */
-		if (njobs) {
-			for (size_t i = 0; i < njobs; i++)
-				run_job(ctx, &jobs[i], &results[i], &oks[i]);
-			pthread_rwlock_wrlock(&ctx->store.lock);
-			finish_jobs(ctx, jobs, results, oks, njobs, emu_now());
-			pthread_rwlock_unlock(&ctx->store.lock);
-			emu_limits_count(&ctx->limits,
-			                 &ctx->limits.async_processed, njobs);
-			for (size_t i = 0; i < njobs; i++) {
-				job_free(&jobs[i]);
-				json_decref(results[i]);
-			}
-			njobs = 0;
-		}
-		n = rt.async_per_tick ? rt.async_per_tick : 1;
-		if (n > cap) {
-			jobs = xreallocarray(jobs, n, sizeof(*jobs));
-			results = xreallocarray(results, n, sizeof(*results));
-			oks = xreallocarray(oks, n, sizeof(*oks));
-			cap = n;
-		}
-		pthread_rwlock_wrlock(&ctx->store.lock);
-		njobs = start_jobs(ctx, jobs, n, emu_now());
-		/* sets with nothing left to start (canceled ones too) leave */
-		finish_jobs(ctx, jobs, NULL, NULL, 0, emu_now());
-		pthread_rwlock_unlock(&ctx->store.lock);
+		if (stop)
+			break;
+		emu_async_tick(ctx, false, NULL);
 	}
-	for (size_t i = 0; i < njobs; i++)
-		job_free(&jobs[i]);
-	free(jobs);
-	free(results);
-	free(oks);
 	return NULL;
+}
+
+void emu_async_init(struct emu_ctx *ctx)
+{
+	pthread_mutex_init(&ctx->worker_mu, NULL);
+	pthread_cond_init(&ctx->worker_cv, NULL);
+	pthread_mutex_init(&ctx->tick_mu, NULL);
+	ctx->worker_stop = false;
+	ctx->worker_running = false;
+	ctx->work = xcalloc(1, sizeof(*ctx->work));
+}
+
+void emu_async_release(struct emu_ctx *ctx)
+{
+	struct emu_async_work *w = ctx->work;
+
+	emu_async_stop(ctx);
+	/* requests started but never run stay IN_PROGRESS in the state;
+	 * loading it makes them INITIAL again (store.c) */
+	if (w) {
+		emu_async_forget(ctx);
+		free(w->jobs);
+		free(w->results);
+		free(w->oks);
+		free(w);
+	}
+	ctx->work = NULL;
+	pthread_mutex_destroy(&ctx->tick_mu);
+	pthread_cond_destroy(&ctx->worker_cv);
+	pthread_mutex_destroy(&ctx->worker_mu);
 }
 
 int emu_async_start(struct emu_ctx *ctx)
 {
-	pthread_mutex_init(&ctx->worker_mu, NULL);
-	pthread_cond_init(&ctx->worker_cv, NULL);
 	ctx->worker_stop = false;
 	if (pthread_create(&ctx->worker, NULL, worker, ctx))
 		return -1;
@@ -534,6 +619,4 @@ void emu_async_stop(struct emu_ctx *ctx)
 	pthread_mutex_unlock(&ctx->worker_mu);
 	pthread_join(ctx->worker, NULL);
 	ctx->worker_running = false;
-	pthread_mutex_destroy(&ctx->worker_mu);
-	pthread_cond_destroy(&ctx->worker_cv);
 }

@@ -221,7 +221,7 @@ void emu_audience_users(struct emu_ctx *ctx, const struct emu_req *req,
 	json_t *session = sraw ? json_loads(sraw, 0, NULL) : NULL;
 	struct ads_emulator_runtime rt;
 	struct rows rows = { 0 };
-	int64_t now = emu_now(), sid = 0, seq = 0;
+	int64_t now = emu_now(ctx), sid = 0, seq = 0;
 	bool last = false;
 	const char *sub = ads_json_str(aud->f, "subtype");
 

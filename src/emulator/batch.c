@@ -321,8 +321,8 @@ static json_t *item_response(struct emu_ctx *ctx, const struct emu_resp *ir,
 		                  values = ADS_STRVEC_INIT;
 		json_t *hs = json_array();
 
-		emu_limits_headers(&ctx->limits, ir->account, emu_now(), &names,
-		                   &values);
+		emu_limits_headers(&ctx->limits, ir->account, emu_now(ctx),
+		                   &names, &values);
 		json_array_append_new(hs, json_pack("{s:s,s:s}", "name",
 		                                    "Content-Type", "value",
 		                                    "text/javascript; "

@@ -397,7 +397,8 @@ static int apply(struct loader *l, struct ads_emulator_config *cfg, json_t *obj)
 			}
 		} else if (!strcmp(k, "async")) {
 			static const char *const ak[] = { "requests_per_tick",
-				                          "tick_ms", NULL };
+				                          "tick_ms", "paused",
+				                          NULL };
 			const char *k2;
 			json_t *v2;
 
@@ -412,6 +413,12 @@ static int apply(struct loader *l, struct ads_emulator_config *cfg, json_t *obj)
 					if (get_int(l, k2, v2, 1, 60000, &n))
 						return -1;
 					cfg->rt.async_tick_ms = (unsigned)n;
+				} else if (!strcmp(k2, "paused")) {
+					if (!json_is_boolean(v2))
+						return bad(
+						        l, k2,
+						        "must be true or false");
+					cfg->rt.async_paused = json_is_true(v2);
 				} else {
 					return unknown(l, "async.", k2, ak);
 				}

@@ -52,6 +52,7 @@ struct ads_emulator_runtime {
 	size_t max_page_bytes; /* larger pages fail with code 1 */
 	unsigned async_per_tick; /* async requests processed per tick */
 	unsigned async_tick_ms;
+	bool async_paused; /* no ticks but POST /_emulator/async/tick */
 	int64_t audience_min_size; /* removing below this: 200/1870047 */
 	bool require_budget_sharing_flag; /* v24+: see docs/emulator.md */
 };

@@ -98,8 +98,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct emu_ctx *ctx,
 		MHD_add_response_header(mr, "x-fb-trace-id", trace);
 		if (r->etag)
 			MHD_add_response_header(mr, "ETag", r->etag);
-		emu_limits_headers(&ctx->limits, r->account, emu_now(), &names,
-		                   &vals);
+		emu_limits_headers(&ctx->limits, r->account, emu_now(ctx),
+		                   &names, &vals);
 		for (size_t i = 0; i < names.nr; i++)
 			MHD_add_response_header(mr, names.v[i], vals.v[i]);
 		ads_strvec_release(&names);
@@ -305,8 +305,11 @@ int ads_emulator_start(struct ads_emulator **out,
 	int rc = 0;
 
 	copy_config(&emu->ctx.cfg, cfg);
+	emu_clock_init(&emu->ctx.clock);
 	emu_store_init(&emu->ctx.store, &emu->ctx.cfg);
+	emu->ctx.store.clock = &emu->ctx.clock;
 	emu_limits_init(&emu->ctx.limits, &emu->ctx.cfg.rt);
+	emu_async_init(&emu->ctx);
 	if (emu->ctx.cfg.data_file && ads_file_exists(emu->ctx.cfg.data_file)) {
 		rc = emu_store_load(&emu->ctx.store, emu->ctx.cfg.data_file,
 		                    err);
@@ -347,8 +350,10 @@ int ads_emulator_start(struct ads_emulator **out,
 fail:
 	if (emu->daemon)
 		MHD_stop_daemon(emu->daemon);
+	emu_async_release(&emu->ctx);
 	emu_limits_release(&emu->ctx.limits);
 	emu_store_release(&emu->ctx.store);
+	emu_clock_release(&emu->ctx.clock);
 	ads_emulator_config_release(&emu->ctx.cfg);
 	free(emu);
 	return rc;
@@ -370,9 +375,13 @@ int ads_emulator_save(struct ads_emulator *emu, struct ads_error *err)
 
 	if (!emu->ctx.cfg.data_file)
 		return 0;
+	/* never between a tick running a request and marking it done: the
+	 * state would hold it IN_PROGRESS with its effect already applied */
+	pthread_mutex_lock(&emu->ctx.tick_mu);
 	pthread_rwlock_rdlock(&emu->ctx.store.lock);
 	rc = emu_store_save(&emu->ctx.store, emu->ctx.cfg.data_file, err);
 	pthread_rwlock_unlock(&emu->ctx.store.lock);
+	pthread_mutex_unlock(&emu->ctx.tick_mu);
 	return rc;
 }
 
@@ -395,8 +404,10 @@ void ads_emulator_free(struct ads_emulator *emu)
 		return;
 	ads_emulator_stop(emu, &err);
 	ads_error_release(&err);
+	emu_async_release(&emu->ctx);
 	emu_limits_release(&emu->ctx.limits);
 	emu_store_release(&emu->ctx.store);
+	emu_clock_release(&emu->ctx.clock);
 	ads_emulator_config_release(&emu->ctx.cfg);
 	free(emu);
 }

@@ -17,9 +17,9 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-int64_t emu_now(void)
+int64_t emu_now(struct emu_ctx *ctx)
 {
-	return (int64_t)time(NULL);
+	return emu_clock_now(&ctx->clock);
 }
 
 void emu_trace_id(char out[32])
@@ -406,7 +406,7 @@ static bool charge(struct emu_ctx *ctx, const struct charge *c,
 	struct emu_usage u;
 
 	emu_limits_charge(&ctx->limits, c->digits[0] ? c->digits : NULL, c->buc,
-	                  emu_now(), &u);
+	                  emu_now(ctx), &u);
 	free(resp->account);
 	resp->account = c->digits[0] ? xstrdup(c->digits) : NULL;
 	if (u.throttled) {

@@ -13,22 +13,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "emulator/clock.h"
 #include "emulator/emulator.h"
 #include "emulator/limits.h"
 #include "emulator/params.h"
 #include "emulator/store.h"
+
+struct emu_async_work;
 
 /* Everything a running emulator shares between its threads. */
 struct emu_ctx {
 	struct ads_emulator_config cfg; /* fixed after start */
 	struct emu_store store;
 	struct emu_limits limits;
+	struct emu_clock clock;
 	char base_url[64]; /* "http://127.0.0.1:PORT" */
-	/* the async worker */
+	/* the async worker (async.c) */
 	pthread_t worker;
-	pthread_mutex_t worker_mu;
+	pthread_mutex_t worker_mu; /* worker_cv, worker_stop */
 	pthread_cond_t worker_cv;
 	bool worker_stop, worker_running;
+	/* one tick at a time, the worker's or POST /_emulator/async/tick;
+	 * taken before the store's lock, never while holding it */
+	pthread_mutex_t tick_mu;
+	struct emu_async_work *work; /* requests the last tick started */
 };
 
 enum emu_origin {
@@ -94,7 +102,8 @@ void emu_graph_call(struct emu_ctx *ctx, struct emu_req *req,
 bool emu_graph_auth(struct emu_ctx *ctx, const char *token, const char *proof,
                     struct emu_resp *resp);
 
-int64_t emu_now(void);
+/* The emulator's clock (clock.h): epoch seconds. */
+int64_t emu_now(struct emu_ctx *ctx);
 /* A fresh fbtrace_id-like string (25 chars + NUL). */
 void emu_trace_id(char out[32]);
 /* The ETag Meta would send for a body: quoted hex. */

@@ -1223,7 +1223,7 @@ json_t *emu_project(struct emu_ctx *ctx, const struct emu_req *req,
                     const struct emu_obj *o, const struct emu_fsel *sel,
                     struct emu_resp *resp)
 {
-	struct rctx rc = { ctx, req, resp, emu_now(), { 0 } };
+	struct rctx rc = { ctx, req, resp, emu_now(ctx), { 0 } };
 
 	emu_limits_runtime(&ctx->limits, &rc.rt);
 	return project(&rc, o, sel, 0);
@@ -1249,7 +1249,7 @@ bool emu_req_fields(const struct emu_req *req, struct emu_fsel **out,
 
 /* --- account node ------------------------------------------------------- */
 
-static json_t *account_value(const struct emu_ctx *ctx, const char *id,
+static json_t *account_value(struct emu_ctx *ctx, const char *id,
                              const char *name)
 {
 	const struct emu_account *a = emu_store_find_account(&ctx->store, id);
@@ -1280,7 +1280,7 @@ static json_t *account_value(const struct emu_ctx *ctx, const char *id,
 	if (!strcmp(name, "min_campaign_group_spend_cap"))
 		return json_string("10000");
 	if (!strcmp(name, "created_time"))
-		return time_json(a ? a->created : emu_now());
+		return time_json(a ? a->created : emu_now(ctx));
 	return NULL;
 }
 
@@ -1579,7 +1579,7 @@ static void read_obj_edge(struct rctx *rc, const struct emu_obj *o,
 void emu_read(struct emu_ctx *ctx, const struct emu_req *req,
               struct emu_resp *resp)
 {
-	struct rctx rc = { ctx, req, resp, emu_now(), { 0 } };
+	struct rctx rc = { ctx, req, resp, emu_now(ctx), { 0 } };
 	struct emu_fsel *sel = NULL;
 	const char *slash;
 	char first[128];

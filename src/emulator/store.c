@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/buf.h"
 #include "util/fs.h"
@@ -256,7 +255,7 @@ struct emu_account *emu_store_account(struct emu_store *s, const char *id)
 	a->currency = xstrdup(cfg->default_currency);
 	a->timezone_name = xstrdup(cfg->default_timezone);
 	a->min_daily_budget = cfg->default_min_daily_budget;
-	a->created = (int64_t)time(NULL);
+	a->created = emu_clock_now(s->clock);
 	for (size_t i = 0; i < cfg->naccounts; i++) {
 		const struct ads_emulator_account_cfg *ac = &cfg->accounts[i];
 
@@ -571,23 +570,33 @@ int emu_store_load(struct emu_store *s, const char *path, struct ads_error *err)
 			ads_buf_release(&raw);
 		}
 	}
-	/* Sets with requests still to run go back to the async worker. */
+	/* Sets with requests still to run go back to the async worker. A
+	 * request saved IN_PROGRESS was started but never run (the state is
+	 * never saved in the middle of a tick): it starts again. */
 	for (size_t it = 0; ads_map_next(&s->objs, &it, NULL, &val);) {
 		struct emu_obj *o = val;
+		bool open = false;
 
 		if (o->kind != EMU_ASYNC_SET)
 			continue;
 		for (size_t j = 0; j < o->kids.nr; j++) {
-			const char *st =
-			        ads_json_str(o->kids.v[j]->f, "status");
+			struct emu_obj *r = o->kids.v[j];
+			const char *st = ads_json_str(r->f, "status");
 
-			if (st && (!strcmp(st, "INITIAL") ||
-			           !strcmp(st, "IN_PROGRESS"))) {
-				emu_objvec_push(&s->pending, o);
-				break;
-			}
+			if (st && !strcmp(st, "IN_PROGRESS"))
+				json_object_set_new(r->f, "status",
+				                    json_string("INITIAL"));
+			else if (!st || strcmp(st, "INITIAL"))
+				continue;
+			open = true;
 		}
+		if (open)
+			emu_objvec_push(&s->pending, o);
 	}
+	/* in creation order, as they were queued */
+	if (s->pending.nr)
+		qsort(s->pending.v, s->pending.nr, sizeof(*s->pending.v),
+		      cmp_seq);
 out:
 	json_decref(root);
 	return rc;

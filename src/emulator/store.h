@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emulator/clock.h"
 #include "emulator/emulator.h"
 #include "util/error.h"
 #include "util/map.h"
@@ -106,6 +107,7 @@ struct emu_obj {
 struct emu_store {
 	pthread_rwlock_t lock;
 	const struct ads_emulator_config *cfg; /* account defaults */
+	struct emu_clock *clock; /* accounts' creation times; may be NULL */
 	struct ads_map objs; /* id -> struct emu_obj * */
 	struct ads_map accts; /* "act_N" -> struct emu_account * */
 	struct emu_objvec pending; /* async sets not yet completed */

@@ -2525,7 +2525,7 @@ static void account_write(struct wctx *w, const char *acct, const char *edge,
 void emu_write(struct emu_ctx *ctx, const struct emu_req *req,
                struct emu_resp *resp)
 {
-	struct wctx w = { ctx, req, resp, emu_now(), { 0 }, false };
+	struct wctx w = { ctx, req, resp, emu_now(ctx), { 0 }, false };
 	const char *m = emu_params_get(&req->params, "method");
 	bool del = !strcmp(req->method, "DELETE") ||
 	           (m && !strcasecmp(m, "delete"));

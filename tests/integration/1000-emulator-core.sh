@@ -3,6 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 
 emu_start
+# a frozen clock: new ads stay in review (10 s) until the test moves it
+raw POST "$EMU_URL/_emulator/clock" -d '{"frozen": true}'
 
 # --- auth: any non-empty token is accepted by default; none is 190
 raw GET "$EMU_URL/v25.0/act_1/campaigns"
@@ -82,6 +84,13 @@ assert_eq "$STATUS" 200 "ad create"
 AD=$(jq_py "d['id']")
 api GET "$AD?fields=effective_status,creative{id,name},adlabels,adset_id,campaign_id"
 check "d['effective_status'] == 'PENDING_REVIEW'" "new ads are in review"
+raw POST "$EMU_URL/_emulator/clock" -d '{"advance": 9}'
+api GET "$AD?fields=effective_status"
+check "d['effective_status'] == 'PENDING_REVIEW'" "in review for 10 s"
+raw POST "$EMU_URL/_emulator/clock" -d '{"advance": 1}'
+api GET "$AD?fields=effective_status"
+check "d['effective_status'] == 'CAMPAIGN_PAUSED'" "reviewed after 10 s"
+api GET "$AD?fields=effective_status,creative{id,name},adlabels,adset_id,campaign_id"
 check "d['creative'] == {'id': '$CR', 'name': 'CR'}" "creative expansion"
 check "d['adlabels'][0]['name'] == 'adsctl:demo:campaigns.spring' and d['adlabels'][0]['id'].isdigit()" \
 	"labels read back as {id,name}"

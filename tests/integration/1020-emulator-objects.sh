@@ -3,8 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 
 cat >"$TEST_TMP/cfg.json" <<JSON
-{"review_seconds": 0, "async": {"requests_per_tick": 2, "tick_ms": 50},
- "audience_min_size": 2}
+{"review_seconds": 0, "audience_min_size": 2,
+ "async": {"requests_per_tick": 2, "tick_ms": 50, "paused": true}}
 JSON
 emu_start --config "$TEST_TMP/cfg.json"
 A=act_500
@@ -173,49 +173,98 @@ $PY -c "import json;print(json.dumps({'schema':'EMAIL_SHA256','data':['$H1']*100
 api POST "$AUD/users" --data-urlencode "payload@$TEST_TMP/rows.json"
 expect_error 400 100
 
-# --- async ad request set
+# --- async request sets, tick by tick: the worker is paused, so each
+# POST /_emulator/async/tick is exactly one tick (2 requests per tick)
+tick() {
+	raw POST "$EMU_URL/_emulator/async/tick"
+	assert_eq "$STATUS" 200 "async tick"
+	check "(d['started'], d['finished'], d['pending']) == ($1, $2, $3)" \
+		"tick: (started, finished, pending) == ($1, $2, $3)"
+}
+counts() {
+	api GET "$1?fields=is_completed,total_count,initial_count,in_progress_count,success_count,error_count,canceled_count"
+	check "[d[k] for k in ('total_count','initial_count','in_progress_count','success_count','error_count','canceled_count')] == [$2]" \
+		"counts of $1 == [$2]"
+}
 api POST $A/asyncadrequestsets -d name=bulk \
 	--data-urlencode "ad_specs=[{\"name\":\"x1\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}},{\"name\":\"x2\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}},{\"name\":\"x3\",\"adset_id\":\"$SET\"}]"
 ASET=$(jq_py "d['id']")
-i=0
-while :; do
-	api GET "$ASET?fields=is_completed,total_count,success_count,error_count"
-	[ "$(jq_py "d['is_completed']")" = True ] && break
-	i=$((i + 1))
-	[ $i -lt 100 ] || fail "async set never completed"
-	sleep 0.05
-done
-check "d['total_count'] == 3 and d['success_count'] == 2 and d['error_count'] == 1"
+counts "$ASET" "3, 3, 0, 0, 0, 0"
+check "d['is_completed'] is False"
+tick 2 0 1
+counts "$ASET" "3, 1, 2, 0, 0, 0"
+tick 1 2 1
+counts "$ASET" "3, 0, 1, 2, 0, 0"
+tick 0 1 0
+counts "$ASET" "3, 0, 0, 2, 1, 0"
+check "d['is_completed'] is True"
 api GET "$ASET/requests?fields=status,result,input,scope_object_id"
 check "sorted(x['status'] for x in d['data']) == ['ERROR','SUCCESS','SUCCESS']"
 check "all(x['scope_object_id'] == '$SET' for x in d['data'])"
 check "[x['result'][0]['error_code'] for x in d['data'] if x['status'] == 'ERROR'] == [100]"
-# async batch with references
+tick 0 0 0
+# async batch with references: "s" waits until "c" has run
 api POST $A/async_batch_requests -d name=ab \
 	--data-urlencode 'adbatch=[{"name":"c","relative_url":"act_500/campaigns","body":"name%3DAB%26objective%3DOUTCOME_SALES%26status%3DPAUSED%26special_ad_categories%3D%5B%5D%26daily_budget%3D3000"},{"name":"s","relative_url":"act_500/adlabels","body":"name={result=c:$.id}"}]'
 BSET=$(jq_py "d['id']")
-i=0
-while :; do
-	api GET "$BSET/requests?fields=status,result"
-	[ "$(jq_py "all(x['status'] in ('SUCCESS','ERROR') for x in d['data'])")" = True ] && break
-	i=$((i + 1))
-	[ $i -lt 100 ] || fail "async batch never completed"
-	sleep 0.05
-done
+tick 1 0 1
+tick 1 1 1
+tick 0 1 0
+api GET "$BSET/requests?fields=status,result"
 check "all(x['status'] == 'SUCCESS' for x in d['data'])" "async batch"
-
 # --- cancel: DELETE /<set> cancels what has not started
-raw POST "$EMU_URL/_emulator/config" -d '{"async": {"requests_per_tick": 1, "tick_ms": 60000}}'
 api POST $A/asyncadrequestsets -d name=slow \
 	--data-urlencode "ad_specs=[{\"name\":\"y1\",\"adset_id\":\"$SET\"},{\"name\":\"y2\",\"adset_id\":\"$SET\"}]"
 CSET=$(jq_py "d['id']")
 api DELETE "$CSET"
 check "d == {'success': True}"
-api GET "$CSET?fields=canceled_count,in_progress_count,total_count"
-# the worker may have started one request (1 per tick) before the DELETE
-check "d['total_count'] == 2 and d['canceled_count'] >= 1 and d['canceled_count'] + d['in_progress_count'] == 2" "canceled"
+counts "$CSET" "2, 0, 0, 0, 0, 2"
+check "d['is_completed'] is True" "canceled set"
+tick 0 0 0
+counts "$CSET" "2, 0, 0, 0, 0, 2"
 api DELETE "$CSET/requests"
 expect_error 400 2500
+# DELETE /<request> cancels one that has not started, not one in progress
+raw POST "$EMU_URL/_emulator/config" -d '{"async": {"requests_per_tick": 1}}'
+api POST $A/asyncadrequestsets -d name=one-by-one \
+	--data-urlencode "ad_specs=[{\"name\":\"z1\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}},{\"name\":\"z2\",\"adset_id\":\"$SET\"}]"
+DSET=$(jq_py "d['id']")
+tick 1 0 1
+api GET "$DSET/requests?fields=id,status"
+R1=$(jq_py "[x['id'] for x in d['data'] if x['status'] == 'IN_PROGRESS'][0]")
+R2=$(jq_py "[x['id'] for x in d['data'] if x['status'] == 'INITIAL'][0]")
+api DELETE "$R1"
+expect_error 400 100
+api DELETE "$R2"
+check "d == {'success': True}"
+tick 0 1 0
+counts "$DSET" "2, 0, 0, 1, 0, 1"
+
+# --- the worker itself: unpaused, it runs sets on its own
+raw POST "$EMU_URL/_emulator/config" -d '{"async": {"paused": false, "requests_per_tick": 10, "tick_ms": 10}}'
+api POST $A/asyncadrequestsets -d name=auto \
+	--data-urlencode "ad_specs=[{\"name\":\"w1\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}}]"
+WSET=$(jq_py "d['id']")
+# a liveness bound, not a timing assertion: the set needs two 10 ms ticks
+i=0
+while :; do
+	api GET "$WSET?fields=is_completed,success_count"
+	[ "$(jq_py "d['is_completed']")" = True ] && break
+	i=$((i + 1))
+	[ $i -lt 600 ] || fail "the async worker never completed a set"
+	sleep 0.1
+done
+check "d['success_count'] == 1" "the worker ran the set"
+# pausing it again stops it: nothing runs but the ticks asked for
+raw POST "$EMU_URL/_emulator/config" -d '{"async": {"paused": true}}'
+api POST $A/asyncadrequestsets -d name=held \
+	--data-urlencode "ad_specs=[{\"name\":\"h1\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}}]"
+HSET=$(jq_py "d['id']")
+sleep 0.1
+counts "$HSET" "1, 1, 0, 0, 0, 0"
+tick 1 0 1
+tick 0 1 0
+counts "$HSET" "1, 0, 0, 1, 0, 0"
 
 emu_stop
 echo ok

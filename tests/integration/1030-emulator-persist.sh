@@ -3,7 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 
 DATA="$TEST_TMP/state.json"
-emu_start --data "$DATA"
+echo '{"async": {"paused": true, "requests_per_tick": 1}}' >"$TEST_TMP/paused.json"
+emu_start --data "$DATA" --config "$TEST_TMP/paused.json"
 api POST act_7/campaigns -d name=Persisted -d objective=OUTCOME_SALES \
 	-d status=PAUSED -d 'special_ad_categories=[]' -d daily_budget=4000 \
 	--data-urlencode 'adlabels=[{"name":"keep"}]'
@@ -12,13 +13,19 @@ api POST act_7/customaudiences -d name=Aud -d customer_file_source=USER_PROVIDED
 AUD=$(jq_py "d['id']")
 H=$($PY -c 'import hashlib;print(hashlib.sha256(b"p@x.example").hexdigest())')
 api POST "$AUD/users" --data-urlencode "payload={\"schema\":\"EMAIL_SHA256\",\"data\":[\"$H\"]}"
+# an async batch stopped with one request started but not yet run
+api POST act_7/async_batch_requests -d name=halfway \
+	--data-urlencode 'adbatch=[{"relative_url":"act_7/adlabels","body":"name=a1"},{"relative_url":"act_7/adlabels","body":"name=a2"}]'
+ASET=$(jq_py "d['id']")
+raw POST "$EMU_URL/_emulator/async/tick"
+check "d['started'] == 1 and d['finished'] == 0" "one request started"
 emu_stop
 [ -s "$DATA" ] || fail "no state written"
 $PY -c "import json,sys;d=json.load(open(sys.argv[1]));assert d['format']=='adsctl-emulator-state'" "$DATA" ||
 	fail "state file format"
 [ "$(stat -c %a "$DATA")" = 600 ] || fail "state file mode $(stat -c %a "$DATA")"
 
-emu_start --data "$DATA"
+emu_start --data "$DATA" --config "$TEST_TMP/paused.json"
 api GET "$CAMP?fields=name,daily_budget,adlabels"
 check "d['name'] == 'Persisted' and d['daily_budget'] == '4000' and d['adlabels'][0]['name'] == 'keep'" \
 	"reloaded"
@@ -29,6 +36,15 @@ api POST act_7/campaigns -d name=Second -d objective=OUTCOME_SALES \
 [ "$(jq_py "d['id']")" != "$CAMP" ] || fail "ids reused after a reload"
 api GET "act_7/campaigns?fields=name"
 check "[x['name'] for x in d['data']] == ['Second', 'Persisted']" "order kept"
+# the started request runs again (it never ran), each label exactly once
+api GET "$ASET?fields=initial_count,in_progress_count"
+check "d['initial_count'] == 2 and d['in_progress_count'] == 0" \
+	"a request saved in progress starts again"
+raw POST "$EMU_URL/_emulator/async/tick" -d '{"ticks": 3}'
+check "d == {'started': 2, 'finished': 2, 'pending': 0}" "the set ran"
+api GET "act_7/adlabels?fields=name"
+check "sorted(x['name'] for x in d['data']) == ['a1', 'a2', 'keep']" \
+	"each request ran once"
 emu_stop
 
 # --- ADSCTL_ACCESS_TOKEN is the accepted token when no config lists any

@@ -7,14 +7,16 @@ cat >"$TEST_TMP/cfg.json" <<JSON
  "review_seconds": 0}
 JSON
 emu_start --config "$TEST_TMP/cfg.json"
+# a frozen clock, moved by the test: updated_since needs no sleep
+raw POST "$EMU_URL/_emulator/clock" -d '{"frozen": true}'
 A=act_600
 
 api POST $A/campaigns -d name=Alpha -d objective=OUTCOME_SALES -d status=ACTIVE \
 	-d 'special_ad_categories=[]' --data-urlencode 'adlabels=[{"name":"team-a"}]' \
 	-d is_adset_budget_sharing_enabled=true
 C1=$(jq_py "d['id']")
-sleep 1.1
-NOW=$(date +%s)
+raw POST "$EMU_URL/_emulator/clock" -d '{"advance": 1}'
+NOW=$(jq_py "d['now']")
 api POST $A/campaigns -d name=Beta -d objective=OUTCOME_SALES -d status=PAUSED \
 	-d 'special_ad_categories=[]' -d daily_budget=3000
 C2=$(jq_py "d['id']")

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emulator/batch.h"
+#include "emulator/clock.h"
 #include "emulator/emulator.h"
 #include "emulator/fieldsel.h"
 #include "emulator/params.h"
@@ -126,6 +128,32 @@ static void test_split_ids(void **state)
 		ads_buf_release(&got);
 		ads_strvec_release(&v);
 	}
+}
+
+static void test_clock(void **state)
+{
+	struct emu_clock c;
+	int64_t t0, t1, before, after;
+
+	(void)state;
+	emu_clock_init(&c);
+	before = (int64_t)time(NULL);
+	t0 = emu_clock_now(&c);
+	after = (int64_t)time(NULL);
+	assert_true(before <= t0 && t0 <= after); /* the system clock */
+	emu_clock_freeze(&c, true);
+	t0 = emu_clock_now(&c);
+	emu_clock_advance(&c, 90);
+	assert_int_equal(emu_clock_now(&c), t0 + 90);
+	emu_clock_advance(&c, -5); /* never backwards */
+	assert_int_equal(emu_clock_now(&c), t0 + 90);
+	before = (int64_t)time(NULL);
+	emu_clock_freeze(&c, false);
+	t1 = emu_clock_now(&c);
+	after = (int64_t)time(NULL);
+	/* it runs on from where it stood */
+	assert_true(t1 >= t0 + 90 && t1 <= t0 + 90 + (after - before));
+	emu_clock_release(&c);
 }
 
 static void test_refs(void **state)
@@ -350,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_fieldsel),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_split_ids),
+		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_refs),
 		cmocka_unit_test(test_memberset),
 		cmocka_unit_test(test_spec),

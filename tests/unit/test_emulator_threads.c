@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ struct reader {
 	const char *base;
 	const struct ads_strvec *ids; /* objects that must be answered */
 	int rounds;
-	volatile int *stop; /* for readers that run until the writer ends */
+	atomic_int *stop; /* for readers that run until the writer ends */
 	/* results */
 	size_t asked, missing, extra, failed;
 	char first_problem[256];
@@ -243,8 +244,8 @@ static void *ids_reader(void *arg)
 	struct client c;
 
 	client_init(&c, r->base);
-	for (int round = 0; round < r->rounds || (r->stop && !*r->stop);
-	     round++) {
+	for (int round = 0;
+	     round < r->rounds || (r->stop && !atomic_load(r->stop)); round++) {
 		for (size_t i = 0; i < r->ids->nr && round % 2; i += CHUNK) {
 			size_t n = chunk_len(r, i);
 			char *q = ids_query(r, i, n);
@@ -308,8 +309,8 @@ static void *list_reader(void *arg)
 	struct client c;
 
 	client_init(&c, r->base);
-	for (int round = 0; round < r->rounds || (r->stop && !*r->stop);
-	     round++) {
+	for (int round = 0;
+	     round < r->rounds || (r->stop && !atomic_load(r->stop)); round++) {
 		struct ads_map seen = ADS_MAP_INIT;
 		json_t *ans;
 		long status;
@@ -366,8 +367,8 @@ static void *batch_reader(void *arg)
 	struct client c;
 
 	client_init(&c, r->base);
-	for (int round = 0; round < r->rounds || (r->stop && !*r->stop);
-	     round++)
+	for (int round = 0;
+	     round < r->rounds || (r->stop && !atomic_load(r->stop)); round++)
 		for (size_t from = 0; from < r->ids->nr; from += CHUNK) {
 			size_t n = chunk_len(r, from);
 			json_t *items = json_array(), *ans;
@@ -421,7 +422,7 @@ struct writer {
 	const char *base;
 	const struct ads_strvec *ids; /* existing campaigns to rename */
 	int batches;
-	volatile int *stop;
+	atomic_int *stop;
 	size_t failed;
 };
 
@@ -436,8 +437,8 @@ static void *writer_main(void *arg)
 		json_t *items = json_array(), *ans;
 		long status;
 
-		/* creates and updates in one batch, then a delete */
-		for (int j = 0; j < 25; j++)
+		/* creates, updates and an async set in one batch */
+		for (int j = 0; j < 24; j++)
 			json_array_append_new(items,
 			                      create_item(100000 + b * 25 + j));
 		for (int j = 0; j < 24; j++) {
@@ -451,17 +452,70 @@ static void *writer_main(void *arg)
 			                  "relative_url", id, "body", body));
 			free(body);
 		}
+		{
+			char *body = xasprintf(
+			        "name=set-%d&adbatch=%%5B%%7B%%22relative_url%%22%%"
+			        "3A%%22act_1%%2Fadlabels%%22%%2C%%22body%%22%%3A%%"
+			        "22name%%3Dlabel-%d%%22%%7D%%5D",
+			        b, b);
+
+			json_array_append_new(
+			        items, json_pack("{s:s,s:s,s:s}", "method",
+			                         "POST", "relative_url",
+			                         "act_1/async_batch_requests",
+			                         "body", body));
+			free(body);
+		}
 		ans = batch(&c, items, &status);
-		if (status != 200)
+		if (status != 200 || json_array_size(ans) != 49)
 			w->failed++;
+		for (size_t i = 0; i < json_array_size(ans); i++)
+			if (json_integer_value(json_object_get(
+			            json_array_get(ans, i), "code")) != 200)
+				w->failed++;
 		json_decref(items);
 		json_decref(ans);
 	}
 	/* a few more created one request at a time */
 	if (create_campaigns(&c, 200000, 30, &created))
 		w->failed++;
-	*w->stop = 1;
+	atomic_store(w->stop, 1);
 	ads_strvec_release(&created);
+	client_release(&c);
+	return NULL;
+}
+
+/* The admin endpoints, side by side with Graph calls. */
+static void *admin_main(void *arg)
+{
+	struct writer *w = arg;
+	struct client c;
+	static const char *const gets[] = { "stats", "state", "clock" };
+	static const char *const posts[][2] = {
+		{ "async/tick", "{}" },
+		{ "config", "{\"latency_ms\": 0}" },
+		{ "clock", "{\"advance\": 0}" },
+	};
+
+	client_init(&c, w->base);
+	for (int i = 0; !atomic_load(w->stop); i++) {
+		char *url;
+		json_t *ans;
+		long status;
+
+		if (i % 2)
+			url = xasprintf("%s/_emulator/%s", w->base,
+			                gets[(i / 2) % 3]);
+		else
+			url = xasprintf("%s/_emulator/%s", w->base,
+			                posts[(i / 2) % 3][0]);
+		ans = request(&c, url, i % 2 ? NULL : posts[(i / 2) % 3][1],
+		              &status);
+		if (status != 200)
+			w->failed++;
+		json_decref(ans);
+		free(url);
+	}
 	client_release(&c);
 	return NULL;
 }
@@ -550,19 +604,21 @@ static void test_concurrent_ids(void **state)
 	}
 }
 
-/* Listings, batches and ?ids= reads while a writer creates and renames. */
+/* Listings, batches and ?ids= reads while a writer creates and renames
+ * (and queues async sets for the worker) and admin requests come in. */
 static void test_reads_during_writes(void **state)
 {
 	struct fixture *f = *state;
 	struct reader r[3];
-	struct writer w;
-	volatile int stop = 0;
+	struct writer w, admin;
+	atomic_int stop = 0;
 	void *(*fn[3])(void *) = { list_reader, batch_reader, ids_reader };
 	static const char *const names[3] = { "listing reader", "batch reader",
 		                              "ids= reader" };
 
 	memset(r, 0, sizeof(r));
 	memset(&w, 0, sizeof(w));
+	memset(&admin, 0, sizeof(admin));
 	for (int i = 0; i < 3; i++) {
 		r[i].base = ads_emulator_url(f->emu);
 		r[i].ids = &f->ids;
@@ -576,12 +632,18 @@ static void test_reads_during_writes(void **state)
 	w.batches = 20;
 	w.stop = &stop;
 	assert_int_equal(pthread_create(&w.th, NULL, writer_main, &w), 0);
+	admin.base = w.base;
+	admin.stop = &stop;
+	assert_int_equal(pthread_create(&admin.th, NULL, admin_main, &admin),
+	                 0);
 	pthread_join(w.th, NULL);
+	pthread_join(admin.th, NULL);
 	for (int i = 0; i < 3; i++) {
 		pthread_join(r[i].th, NULL);
 		report(&r[i], names[i]);
 	}
 	assert_int_equal(w.failed, 0);
+	assert_int_equal(admin.failed, 0);
 	for (int i = 0; i < 3; i++) {
 		assert_true(r[i].asked >= (size_t)NOBJ);
 		assert_int_equal(r[i].missing, 0);
