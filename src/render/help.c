@@ -1,6 +1,7 @@
 /* Usage, help text and man page from the option tables (see help.h). */
 #include "render/help.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/xalloc.h"
@@ -55,6 +56,24 @@ static void wrapped(struct ads_buf *out, const char *text, size_t col,
 		if (*text)
 			ads_buf_addchars(out, ' ', indent);
 		col = indent;
+	}
+}
+
+/* Appends a description: each line of it (a paragraph) wrapped at 79
+ * columns, so the option tables' prose fits a terminal. */
+static void paragraphs(struct ads_buf *out, const char *text)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t n = nl ? (size_t)(nl - text) : strlen(text);
+		char *line = xstrndup(text, n);
+
+		if (n)
+			wrapped(out, line, 0, 0);
+		else
+			ads_buf_addch(out, '\n');
+		free(line);
+		text += n + (nl ? 1 : 0);
 	}
 }
 
@@ -118,8 +137,10 @@ void ads_render_help(struct ads_buf *out, const struct ads_cmd *const *cmds,
 	}
 	usage_line(out, cmd);
 	ads_buf_addf(out, "\n%s\n", cmd->summary);
-	if (cmd->description && *cmd->description)
-		ads_buf_addf(out, "\n%s\n", cmd->description);
+	if (cmd->description && *cmd->description) {
+		ads_buf_addch(out, '\n');
+		paragraphs(out, cmd->description);
+	}
 	if (has_visible(cmd->opts)) {
 		ads_buf_addstr(out, "\nOptions:\n");
 		option_lines(out, cmd->opts);

@@ -15,6 +15,7 @@
 
 #include "plan/plan.h"
 #include "render/drift.h"
+#include "render/help.h"
 #include "render/money.h"
 #include "render/plan_markdown.h"
 #include "render/plan_text.h"
@@ -176,6 +177,42 @@ static void test_drift(void **state)
 	ads_plan_free(base);
 }
 
+/* Help text fits 79 columns and keeps every word and paragraph break. */
+static void test_help_wraps(void **state)
+{
+	static const struct ads_opt opts[] = {
+		{ .name = "format", .arg = "FORMAT", .help = "output format" },
+		{ 0 },
+	};
+	static const struct ads_cmd cmd = {
+		.name = "plan",
+		.summary = "show what would change",
+		.description = "Loads the manifests in DIR (default: the "
+		               "current directory), reads the live objects "
+		               "of the account through the Graph API and "
+		               "prints the ordered steps.\nSecond paragraph "
+		               "endsherewithalongwordthatcannotbesplit.",
+		.opts = opts,
+	};
+	const struct ads_cmd *const cmds[] = { &cmd, NULL };
+	struct ads_buf b = ADS_BUF_INIT;
+	const char *line;
+
+	(void)state;
+	ads_render_help(&b, cmds, &cmd, opts);
+	for (line = b.buf; *line;) {
+		const char *nl = strchr(line, '\n');
+
+		assert_non_null(nl);
+		assert_true(nl - line <= 79);
+		line = nl + 1;
+	}
+	assert_non_null(strstr(b.buf, "\nLoads the manifests in DIR "));
+	assert_non_null(strstr(b.buf, "ordered steps.\nSecond paragraph "));
+	assert_non_null(strstr(b.buf, "account through the Graph API"));
+	ads_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_markdown_split),
 		cmocka_unit_test(test_drift),
+		cmocka_unit_test(test_help_wraps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
