@@ -193,9 +193,10 @@ static enum MHD_Result graph_request(struct emu_ctx *ctx,
 	                    &resp))
 		goto reply;
 	if (!*req.path && !strcmp(req.method, "POST") &&
-	    emu_params_get(&req.params, "batch"))
-		emu_batch(ctx, &req, &resp);
-	else
+	    emu_params_get(&req.params, "batch")) {
+		if (!emu_graph_batch_fault(ctx, &resp))
+			emu_batch(ctx, &req, &resp);
+	} else
 		emu_graph_call(ctx, &req, &resp);
 reply:
 	suppress =

@@ -399,6 +399,18 @@ static void http_5xx(struct emu_resp *resp, uint32_t pick)
 	}
 }
 
+bool emu_graph_batch_fault(struct emu_ctx *ctx, struct emu_resp *resp)
+{
+	uint32_t pick;
+
+	if (!emu_limits_batch_fault(&ctx->limits, &pick))
+		return false;
+	/* the whole batch fails before any item runs, as a proxy's or a
+	 * front end's 5xx would; clients must survive it (and retry) */
+	http_5xx(resp, pick);
+	return true;
+}
+
 /* Charges a call; false when it is refused (throttled: resp is set). */
 static bool charge(struct emu_ctx *ctx, const struct charge *c,
                    struct emu_resp *resp)

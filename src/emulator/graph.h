@@ -98,6 +98,13 @@ void emu_resp_invalid(struct emu_resp *r, const char *blame, const char *fmt,
 void emu_graph_call(struct emu_ctx *ctx, struct emu_req *req,
                     struct emu_resp *resp);
 
+/*
+ * The http_5xx fault on a batch request itself (its own deterministic
+ * sequence, see emu_limits_batch_fault): true when it fired and resp holds
+ * the HTTP 500, 502 or 503 to send instead of running the batch.
+ */
+bool emu_graph_batch_fault(struct emu_ctx *ctx, struct emu_resp *resp);
+
 /* Checks an access token (and appsecret_proof); false: resp has error 190. */
 bool emu_graph_auth(struct emu_ctx *ctx, const char *token, const char *proof,
                     struct emu_resp *resp);

@@ -86,23 +86,47 @@ uint64_t emu_limits_call(struct emu_limits *l, const char *route)
 	return n;
 }
 
-bool emu_limits_fault(struct emu_limits *l, uint64_t call,
-                      enum ads_emulator_fault kind, uint32_t *pick)
+/* With l->mu held: fault kind at rate, drawn from number n of the
+ * sequence salt (0..15; call faults use their kind). */
+static bool draw(struct emu_limits *l, uint64_t n, unsigned salt,
+                 enum ads_emulator_fault kind, uint32_t *pick)
 {
-	uint64_t h;
-	double rate, u;
+	double rate = l->rt.fault_rate[kind], u;
+	uint64_t h = emu_mix64(l->rt.seed ^ emu_mix64(n * 16 + salt));
 	bool fire;
 
-	pthread_mutex_lock(&l->mu);
-	rate = l->rt.fault_rate[kind];
-	h = emu_mix64(l->rt.seed ^ emu_mix64(call * 16 + (uint64_t)kind));
 	u = (double)(h >> 11) / (double)(1ULL << 53);
 	fire = rate > 0 && u < rate;
 	if (fire)
 		l->faults[kind]++;
-	pthread_mutex_unlock(&l->mu);
 	if (pick)
 		*pick = (uint32_t)(emu_mix64(h) >> 32);
+	return fire;
+}
+
+bool emu_limits_fault(struct emu_limits *l, uint64_t call,
+                      enum ads_emulator_fault kind, uint32_t *pick)
+{
+	bool fire;
+
+	pthread_mutex_lock(&l->mu);
+	fire = draw(l, call, (unsigned)kind, kind, pick);
+	pthread_mutex_unlock(&l->mu);
+	return fire;
+}
+
+/* The salt of the batch-request sequence: no fault kind uses it. */
+#define BATCH_SALT 15
+_Static_assert(ADS_EMU_FAULT_NKINDS <= BATCH_SALT,
+               "a fault kind would share the batch sequence's draws");
+
+bool emu_limits_batch_fault(struct emu_limits *l, uint32_t *pick)
+{
+	bool fire;
+
+	pthread_mutex_lock(&l->mu);
+	fire = draw(l, ++l->batches, BATCH_SALT, ADS_EMU_FAULT_HTTP_5XX, pick);
+	pthread_mutex_unlock(&l->mu);
 	return fire;
 }
 
@@ -336,6 +360,7 @@ void emu_limits_reset_windows(struct emu_limits *l)
 	ads_map_init(&l->buckets);
 	l->app_count = 0;
 	l->calls = 0;
+	l->batches = 0;
 	pthread_mutex_unlock(&l->mu);
 }
 
@@ -343,5 +368,6 @@ void emu_limits_reset_calls(struct emu_limits *l)
 {
 	pthread_mutex_lock(&l->mu);
 	l->calls = 0;
+	l->batches = 0;
 	pthread_mutex_unlock(&l->mu);
 }

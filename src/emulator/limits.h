@@ -5,7 +5,8 @@
  *
  * Faults are a pure function of (seed, call number, kind): the same seed
  * and the same sequence of Graph calls give the same faults. Every Graph
- * call (an HTTP request, each batch item) takes the next call number.
+ * call (an HTTP request, each batch item) takes the next call number; a
+ * batch request itself takes the next batch number (its own sequence).
  */
 #ifndef ADS_EMULATOR_LIMITS_H
 #define ADS_EMULATOR_LIMITS_H
@@ -23,6 +24,7 @@ struct emu_limits {
 	pthread_mutex_t mu;
 	struct ads_emulator_runtime rt; /* the live knobs */
 	uint64_t calls; /* call numbers handed out */
+	uint64_t batches; /* batch numbers handed out (http_5xx on batches) */
 	struct ads_map buckets; /* "digits/type" -> struct emu_bucket * */
 	int64_t app_start, app_count; /* the app-wide window */
 	/* statistics */
@@ -49,6 +51,15 @@ uint64_t emu_limits_call(struct emu_limits *l, const char *route);
  */
 bool emu_limits_fault(struct emu_limits *l, uint64_t call,
                       enum ads_emulator_fault kind, uint32_t *pick);
+
+/*
+ * Whether http_5xx fires on a batch request itself. Each batch request
+ * takes the next batch number, a sequence of its own, so that the call
+ * numbers of Graph calls, and with them every other fault, stay as they
+ * were: the decision is a pure function of (seed, batch number). *pick as
+ * for emu_limits_fault(). Counts fired faults under http_5xx.
+ */
+bool emu_limits_batch_fault(struct emu_limits *l, uint32_t *pick);
 
 /* Usage of one (account, type) bucket after a call was charged. */
 struct emu_usage {
@@ -78,10 +89,10 @@ void emu_limits_enter(struct emu_limits *l);
 void emu_limits_leave(struct emu_limits *l);
 json_t *emu_limits_stats(struct emu_limits *l);
 void emu_limits_reset_stats(struct emu_limits *l);
-/* Forgets every rate-limit window and restarts the call numbers
+/* Forgets every rate-limit window and restarts the call and batch numbers
  * (POST /_emulator/reset). */
 void emu_limits_reset_windows(struct emu_limits *l);
-/* Restarts the call numbers (a new seed). */
+/* Restarts the call and batch numbers (a new seed). */
 void emu_limits_reset_calls(struct emu_limits *l);
 
 /* splitmix64: the mixing function of the fault decisions. */

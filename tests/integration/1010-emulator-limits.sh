@@ -110,6 +110,39 @@ case "$A" in *"500/"* | *"400/"* | *" 502"* | *" 503"*) ;; *) fail "no faults in
 raw GET "$EMU_URL/_emulator/stats"
 check "d['faults']['transient'] + d['faults']['http_5xx'] > 0"
 
+# --- http_5xx also fails a batch request itself, before any item runs,
+# from a sequence of its own: the same seed, the same batches fail
+batch_seq() {
+	raw POST "$EMU_URL/_emulator/reset"
+	raw POST "$EMU_URL/_emulator/config" -d "{\"seed\": $1, \"faults\": {\"transient\": 0, \"http_5xx\": $2}}"
+	seq=""
+	n=0
+	while [ $n -lt 16 ]; do
+		raw POST "$EMU_URL/v25.0/" -d "access_token=$TOKEN" --data-urlencode "batch=[{\"method\":\"POST\",\"relative_url\":\"act_15/adlabels\",\"body\":\"name=l$n\"}]"
+		seq="$seq $STATUS"
+		n=$((n + 1))
+	done
+	echo "$seq"
+}
+A=$(batch_seq 3 0.5)
+B=$(batch_seq 3 0.5)
+assert_eq "$A" "$B" "same seed, same failed batches"
+case "$A" in *" 200"*) ;; *) fail "no batch got through: $A" ;; esac
+case "$A" in *" 500"* | *" 502"* | *" 503"*) ;; *) fail "no batch failed: $A" ;; esac
+raw GET "$EMU_URL/_emulator/stats"
+FAILED=$($PY -c "import sys;print(sum(s != '200' for s in sys.argv[1].split()))" "$A")
+check "d['faults']['http_5xx'] == $FAILED and d['batch_requests'] == 16 - $FAILED" \
+	"failed batches counted, and never run"
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"http_5xx": 0}}'
+api GET "act_15/adlabels?summary=true"
+check "d['summary']['total_count'] == 16 - $FAILED" "a failed batch ran no item"
+# at rate 1 every batch fails, and none of its items runs
+C=$(batch_seq 3 1)
+case "$C" in *" 200"*) fail "a batch got through at rate 1: $C" ;; esac
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"http_5xx": 0}}'
+api GET "act_15/adlabels?summary=true"
+check "d['summary']['total_count'] == 0" "nothing ran at rate 1"
+
 # --- commit then drop: the write happens, the reply never comes
 raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"transient": 0, "http_5xx": 0, "commit_then_drop": 1}}'
 api POST act_12/campaigns -d name=dropped -d objective=OUTCOME_SALES \
