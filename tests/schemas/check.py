@@ -11,8 +11,8 @@
                           schema, local files present, CSV headers matching
                           `columns`
     check.py examples     `adsctl validate` accepts every example with no
-                          error and no warning (skip: 77 while adsctl has no
-                          validate command)
+                          error and no warning (skip: 77 when ADSCTL, the
+                          built binary, is not set)
 
 Stdlib only; YAML is not parsed in full (validation is adsctl's job), only
 scanned for the few things checked here.
