@@ -563,21 +563,6 @@ static enum ads_graph_op_kind op_kind(enum ads_kind k)
 	}
 }
 
-/* Graph parameters from a JSON object: strings as they are, every
- * other value as its compact JSON (docs/internals/plan.md "Requests"). */
-static void to_params(struct ads_graph_params *out, const json_t *params)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(ads_json_mut(params), k, v) {
-		if (json_is_string(v))
-			ads_graph_params_set(out, k, json_string_value(v));
-		else
-			ads_graph_params_set_json(out, k, v);
-	}
-}
-
 /* --- planning a wave -------------------------------------------------- */
 
 static void image_done(void *ctx, struct ads_graph_result *res)
@@ -837,7 +822,7 @@ static void plan_step(struct run *r, size_t i)
 		r->async[r->nasync++] = i;
 		goto out;
 	}
-	to_params(&gp, params);
+	ads_graph_params_set_object(&gp, params);
 	spec.method = q->method;
 	spec.path = path;
 	spec.params = &gp;

@@ -89,6 +89,21 @@ void ads_graph_params_set_json(struct ads_graph_params *p, const char *key,
 	set_owned(p, key, ads_buf_detach(&b, NULL));
 }
 
+void ads_graph_params_set_object(struct ads_graph_params *p, const json_t *obj)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return;
+	json_object_foreach(ads_json_mut(obj), k, v) {
+		if (json_is_string(v))
+			ads_graph_params_set(p, k, json_string_value(v));
+		else
+			ads_graph_params_set_json(p, k, v);
+	}
+}
+
 void ads_graph_params_add_header_line(struct ads_graph_params *p,
                                       const char *line, size_t len)
 {

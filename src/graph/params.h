@@ -45,6 +45,13 @@ void ads_graph_params_setf(struct ads_graph_params *p, const char *key,
  */
 void ads_graph_params_set_json(struct ads_graph_params *p, const char *key,
                                const json_t *v);
+/*
+ * Sets every member of the JSON object obj (NULL or not an object: none):
+ * strings as they are, every other value as ads_graph_params_set_json
+ * encodes it. How a request described in JSON (a plan's parameters)
+ * becomes Graph form fields.
+ */
+void ads_graph_params_set_object(struct ads_graph_params *p, const json_t *obj);
 /* Appends key=value even if key exists (HTTP headers may repeat). */
 void ads_graph_params_add(struct ads_graph_params *p, const char *key,
                           const char *value);

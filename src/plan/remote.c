@@ -26,19 +26,6 @@
 /* Meta's limit on ad creates per batch (003:L17172). */
 #define AD_CREATES_PER_BATCH 10
 
-void ads_plan_encode_params(struct ads_graph_params *out, const json_t *params)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(ads_json_mut(params), k, v) {
-		if (json_is_string(v))
-			ads_graph_params_set(out, k, json_string_value(v));
-		else
-			ads_graph_params_set_json(out, k, v);
-	}
-}
-
 static bool has_placeholder(const json_t *v)
 {
 	const char *k;
@@ -235,7 +222,8 @@ int ads_plan_validate_remote(struct ads_plan *p, struct ads_graph *g,
 				if (r->upload || strcmp(r->method, "POST"))
 					continue;
 				ads_graph_params_init(&params[n]);
-				ads_plan_encode_params(&params[n], r->params);
+				ads_graph_params_set_object(&params[n],
+				                            r->params);
 				eo = json_pack("[s]", "validate_only");
 				ads_graph_params_set_json(
 				        &params[n], "execution_options", eo);

@@ -13,12 +13,6 @@
 #include "plan/plan.h"
 
 /*
- * Appends a request's params as Graph form fields: strings as they are,
- * everything else as compact JSON. Placeholders must be resolved first.
- */
-void ads_plan_encode_params(struct ads_graph_params *out, const json_t *params);
-
-/*
  * Validates every create and update request of p that Graph can check now
  * (not those that need objects the plan creates first: listed in
  * p->not_validated). Fills p->validated, p->nvalidated and p->rejections

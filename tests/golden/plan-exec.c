@@ -22,7 +22,7 @@
 #include "model/members.h"
 #include "model/model.h"
 #include "plan/plan.h"
-#include "plan/remote.h"
+#include "graph/params.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/strutil.h"
@@ -128,7 +128,7 @@ static int run_request(struct exec *x, const struct ads_plan_step *s,
 		rc = upload_members(x, path, q, err);
 		goto out;
 	}
-	ads_plan_encode_params(&p, params);
+	ads_graph_params_set_object(&p, params);
 	if (q->upload == ADS_UPLOAD_IMAGE) {
 		struct ads_buf data = ADS_BUF_INIT, b64 = ADS_BUF_INIT;
 		char *file = ads_path_join(x->dir, q->file);

@@ -71,6 +71,35 @@ static void test_params_encode(void **state)
 	ads_graph_params_release(&p);
 }
 
+/* A request described in JSON (a plan's) as form fields. */
+static void test_params_set_object(void **state)
+{
+	struct ads_graph_params p = ADS_GRAPH_PARAMS_INIT;
+	json_t *o =
+	        json_pack("{s:s,s:i,s:{s:[s]},s:b,s:n}", "name", "A \"B\"",
+	                  "daily_budget", 2000, "targeting", "geo_locations",
+	                  "DE", "is_dynamic_creative", 1, "bid_amount");
+
+	(void)state;
+	ads_graph_params_set(&p, "name", "old");
+	ads_graph_params_set_object(&p, o);
+	assert_int_equal(p.nr, 5);
+	/* strings as they are (not JSON-quoted), the rest as compact JSON */
+	assert_string_equal(ads_graph_params_get(&p, "name"), "A \"B\"");
+	assert_string_equal(ads_graph_params_get(&p, "daily_budget"), "2000");
+	assert_string_equal(ads_graph_params_get(&p, "targeting"),
+	                    "{\"geo_locations\":[\"DE\"]}");
+	assert_string_equal(ads_graph_params_get(&p, "is_dynamic_creative"),
+	                    "true");
+	assert_string_equal(ads_graph_params_get(&p, "bid_amount"), "null");
+	/* not an object: nothing */
+	ads_graph_params_set_object(&p, NULL);
+	ads_graph_params_set_object(&p, json_object_get(o, "daily_budget"));
+	assert_int_equal(p.nr, 5);
+	json_decref(o);
+	ads_graph_params_release(&p);
+}
+
 /* --- URLs --------------------------------------------------------------- */
 
 static void test_url_policy(void **state)
@@ -727,6 +756,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_params_encode),
+		cmocka_unit_test(test_params_set_object),
 		cmocka_unit_test(test_url_policy),
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_token_file),
