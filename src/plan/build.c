@@ -709,6 +709,26 @@ static bool is_dco_adset(const struct ads_live_object *o)
 	       json_is_true(json_object_get(o->fields, "is_dynamic_creative"));
 }
 
+/*
+ * Whether o, archived in its own right (its configured status), would
+ * outlive the deletion of the parent that covers it. The docs have
+ * children inherit a deleted campaign's status (003:L16870-16871) but say
+ * nothing of a child archived before; the emulator keeps such a child
+ * ARCHIVED, listable with the ARCHIVED filter (003:L16890), and the next
+ * plan would prune it again. ARCHIVED -> DELETED is always allowed
+ * (003:L16839, L16897), so it gets its own delete, child-first. Not the
+ * ad of a dynamic creative ad set, which cannot be deleted alone
+ * (003:L6694): its ad set's delete takes it.
+ */
+static bool own_archived_survives(struct builder *b,
+                                  const struct ads_live_object *o)
+{
+	if (!o->status || strcmp(o->status, "ARCHIVED"))
+		return false;
+	return !(o->kind == ADS_KIND_AD &&
+	         is_dco_adset(ads_live_by_id(b->live, o->parent_id)));
+}
+
 static void prune_object(struct builder *b, struct ads_live_object *o,
                          const char *why)
 {
@@ -792,7 +812,17 @@ static void prune_object(struct builder *b, struct ads_live_object *o,
 	}
 	if (action == ADS_ACTION_DELETE)
 		s->impact |= ADS_IMPACT_IRREVERSIBLE;
-	if (cover != NONE && !(o->archived && action == ADS_ACTION_ARCHIVE)) {
+	if (cover != NONE && action == ADS_ACTION_DELETE &&
+	    own_archived_survives(b, o)) {
+		free(s->reason);
+		s->reason = xasprintf(
+		        "%s (archived before: deleted on its "
+		        "own, not with its %s)",
+		        why, ads_plan_kind_words(b->p->steps[cover].kind));
+		ads_plan_step_add_request(s, "DELETE", json_string(o->id),
+		                          NULL);
+	} else if (cover != NONE &&
+	           !(o->archived && action == ADS_ACTION_ARCHIVE)) {
 		s->via = xstrdup(b->p->steps[cover].address);
 	} else if (action == ADS_ACTION_DELETE) {
 		ads_plan_step_add_request(s, "DELETE", json_string(o->id),

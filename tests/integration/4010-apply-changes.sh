@@ -111,18 +111,7 @@ EOF
 	done
 }
 
-run_apply() { # what
-	"$ADSCTL" apply --api-url "$EMU_URL" --auto-approve "$P" \
-		>"$TEST_TMP/out" 2>"$TEST_TMP/err"
-	rc=$?
-	[ $rc -eq 0 ] || { cat "$TEST_TMP/out" "$TEST_TMP/err" >&2;
-		fail "$1: apply exited $rc"; }
-	"$ADSCTL" plan --api-url "$EMU_URL" --detailed-exitcode "$P" \
-		>"$TEST_TMP/plan" 2>"$TEST_TMP/err"
-	rc=$?
-	[ $rc -eq 0 ] || { cat "$TEST_TMP/out" "$TEST_TMP/plan" "$TEST_TMP/err" >&2;
-		fail "$1: plan after apply exited $rc"; }
-}
+run_apply() { apply_converges "$P" "$1"; }
 plan_has() { # what regex
 	"$ADSCTL" plan --api-url "$EMU_URL" "$P" >"$TEST_TMP/plan" 2>&1
 	grep -qE "$2" "$TEST_TMP/plan" || { cat "$TEST_TMP/plan" >&2;

@@ -13,6 +13,10 @@
 #   check 'EXPR' [what]                     fail unless EXPR is true for d
 #   assert_eq ACTUAL EXPECTED [what]
 #   expect_error STATUS CODE [SUBCODE]      last response is a Graph error
+#   apply_converges PROJECT WHAT            adsctl apply --auto-approve against
+#                                           $EMU_URL, then plan must show no
+#                                           changes (DESIGN.md §5); output in
+#                                           $TEST_TMP/out, plan, err
 #   fail MESSAGE
 set -u
 
@@ -131,4 +135,17 @@ expect_error() {
 
 header() {
 	grep -i "^$1:" "$HDR_FILE" | head -1 | sed 's/^[^:]*: *//' | tr -d '\r'
+}
+
+apply_converges() {
+	"$ADSCTL" apply --api-url "$EMU_URL" --auto-approve "$1" \
+		>"$TEST_TMP/out" 2>"$TEST_TMP/err"
+	rc=$?
+	[ $rc -eq 0 ] || { cat "$TEST_TMP/out" "$TEST_TMP/err" >&2;
+		fail "$2: apply exited $rc"; }
+	"$ADSCTL" plan --api-url "$EMU_URL" --detailed-exitcode "$1" \
+		>"$TEST_TMP/plan" 2>"$TEST_TMP/err"
+	rc=$?
+	[ $rc -eq 0 ] || { cat "$TEST_TMP/out" "$TEST_TMP/plan" "$TEST_TMP/err" >&2;
+		fail "$2: the plan after apply is not empty (exit $rc)"; }
 }

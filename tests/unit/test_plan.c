@@ -433,6 +433,67 @@ static void test_prune(void **state)
 	fx_free(&f);
 }
 
+/*
+ * An ad set pruned with prune: delete covers its ads, but for one archived
+ * before: it gets its own DELETE (an archived child may outlive its
+ * parent's deletion), ordered before the ad set's.
+ */
+static void test_prune_archived_child(void **state)
+{
+	struct fx f;
+	const char *files[] = {
+		"adsctl.yaml",
+		"stack: s\naccount: act_1\ninclude: [r.yaml]\nprune: delete\n",
+		"r.yaml",
+		project[3],
+		NULL,
+	};
+	const struct ads_plan_step *set, *live_ad, *archived_ad;
+
+	(void)state;
+	fx_plan(&f, files, NULL,
+	        "{" ACCOUNT ",\"campaigns\":[" LIVE_CAMPAIGN(
+	                "2000",
+	                "") "],\"adsets\":[" LIVE_ADSET
+	                    ",{\"id\":\"600\",\"campaign_id\":"
+	                    "\"100\",\"configured_status\":\"ACTIVE\",\"effective_status\":"
+	                    "\"ACTIVE\",\"adlabels\":[" L(
+	                            "campaigns.a.ad_sets.o") "]}],"
+	                                                     "\"ads\":[" LIVE_AD(
+	                                                             "400") ",{\"id\":\"610\",\"adset_id\":\"600\","
+	                                                                    "\"configured_status\":\"ACTIVE\",\"effective_status\":\"ACTIVE\","
+	                                                                    "\"adlabels\":[" L(
+	                                                                            "campaigns.a.ad_sets.o.ads.p") "]},"
+	                                                                                                           "{\"id\":\"620\",\"adset_id\":\"600\",\"configured_status\":"
+	                                                                                                           "\"ARCHIVED\",\"effective_status\":\"ARCHIVED\",\"adlabels\":[" L(
+	                                                                                                                   "campaigns.a.ad_sets.o.ads.q") "]}],"
+	                                                                                                                                                  "\"adcreatives\":[" LIVE_CREATIVE(
+	                                                                                                                                                          "400",
+	                                                                                                                                                          "@D@") "]}");
+	assert_int_equal(f.rc, 0);
+	set = step_of(f.plan, ADS_ACTION_DELETE, "campaigns.a.ad_sets.o");
+	live_ad = step_of(f.plan, ADS_ACTION_DELETE,
+	                  "campaigns.a.ad_sets.o.ads.p");
+	archived_ad = step_of(f.plan, ADS_ACTION_DELETE,
+	                      "campaigns.a.ad_sets.o.ads.q");
+	assert_non_null(set);
+	assert_non_null(live_ad);
+	assert_non_null(archived_ad);
+	assert_int_equal(set->nrequests, 1);
+	/* the live ad inherits its ad set's deletion */
+	assert_string_equal(live_ad->via, "campaigns.a.ad_sets.o");
+	assert_int_equal(live_ad->nrequests, 0);
+	/* the archived one is deleted on its own, child-first */
+	assert_null(archived_ad->via);
+	assert_int_equal(archived_ad->nrequests, 1);
+	assert_string_equal(archived_ad->requests[0].method, "DELETE");
+	assert_string_equal(json_string_value(archived_ad->requests[0].path),
+	                    "620");
+	assert_true(index_of(f.plan, archived_ad) < index_of(f.plan, set));
+	assert_int_equal(f.plan->count[ADS_ACTION_DELETE], 3);
+	fx_free(&f);
+}
+
 static void test_ambiguity(void **state)
 {
 	struct fx f;
@@ -628,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_archived_in_ads_manager),
 		cmocka_unit_test(test_creative_new_version),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_prune_archived_child),
 		cmocka_unit_test(test_ambiguity),
 		cmocka_unit_test(test_json_roundtrip_and_resolve),
 		cmocka_unit_test(test_fresh),
