@@ -76,10 +76,6 @@ struct xstep {
 	size_t async_item;
 	unsigned async_tries;
 	bool unresolvable; /* an unknown outcome no lookup can settle */
-	/* Dependencies the plan leaves implicit: the image uploads whose
-	 * hashes the step's parameters use. */
-	size_t *xdeps;
-	size_t nxdeps;
 	bool started;
 	int64_t t0;
 	json_t *requests; /* request summaries for the journal */
@@ -758,8 +754,8 @@ static void plan_step(struct run *r, size_t i)
 		return;
 	if (s->via && !s->nrequests)
 		return; /* settle_followers */
-	for (size_t k = 0; k < s->ndeps + x->nxdeps; k++) {
-		size_t d = k < s->ndeps ? s->deps[k] : x->xdeps[k - s->ndeps];
+	for (size_t k = 0; k < s->ndeps; k++) {
+		size_t d = s->deps[k];
 		enum ads_apply_state ds = state_of(r, d);
 
 		if (ds == ADS_APPLY_DONE)
@@ -1426,72 +1422,6 @@ static void run_phase(struct run *r, enum phase ph, enum ads_kind kind)
 
 /* --- checks and the driver -------------------------------------------- */
 
-struct hash_ctx {
-	struct run *r;
-	const struct ads_map *hashes;
-	size_t step;
-};
-
-static void add_xdep(struct xstep *x, size_t d)
-{
-	for (size_t k = 0; k < x->nxdeps; k++)
-		if (x->xdeps[k] == d)
-			return;
-	x->xdeps = xreallocarray(x->xdeps, x->nxdeps + 1, sizeof(*x->xdeps));
-	x->xdeps[x->nxdeps++] = d;
-}
-
-static void find_hashes(struct hash_ctx *c, const json_t *v)
-{
-	const char *k;
-	json_t *e;
-	size_t i, d;
-
-	if (json_is_string(v)) {
-		d = map_index(c->hashes, json_string_value(v));
-		if (d-- && d != c->step)
-			add_xdep(&c->r->x[c->step], d);
-	} else if (json_is_object(v)) {
-		json_object_foreach(ads_json_mut(v), k, e)
-			find_hashes(c, e);
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			find_hashes(c, e);
-	}
-}
-
-/*
- * A creative that uses an image the plan uploads must wait for the
- * upload, though its parameters hold the hash (known before the upload)
- * and not a placeholder.
- */
-static void image_deps(struct run *r)
-{
-	struct ads_map hashes = ADS_MAP_INIT;
-	const struct ads_plan *p = r->p;
-
-	for (size_t i = 0; i < p->nsteps; i++) {
-		const struct ads_plan_step *s = &p->steps[i];
-
-		for (size_t k = 0; k < s->nrequests; k++)
-			if (s->requests[k].upload == ADS_UPLOAD_IMAGE &&
-			    s->requests[k].digest)
-				ads_map_put(&hashes, s->requests[k].digest,
-				            (void *)(uintptr_t)(i + 1));
-	}
-	if (ads_map_count(&hashes)) {
-		for (size_t i = 0; i < p->nsteps; i++) {
-			struct hash_ctx c = { r, &hashes, i };
-
-			if (p->steps[i].kind == ADS_KIND_IMAGE)
-				continue;
-			for (size_t k = 0; k < p->steps[i].nrequests; k++)
-				find_hashes(&c, p->steps[i].requests[k].params);
-		}
-	}
-	ads_map_release(&hashes, NULL);
-}
-
 static int check_plan(struct run *r, struct ads_error *err)
 {
 	const struct ads_plan *p = r->p;
@@ -1584,7 +1514,6 @@ int ads_apply_run(struct ads_apply_result *out, struct ads_graph *g,
 	ret = check_plan(&r, err);
 	if (ret)
 		goto out;
-	image_deps(&r);
 	for (size_t i = 0; i < p->nsteps; i++)
 		ads += p->steps[i].kind == ADS_KIND_AD &&
 		       r.x[i].create_req >= 0 &&
@@ -1672,7 +1601,6 @@ out:
 		json_decref(r.x[i].img_body);
 		ads_error_release(&r.x[i].img_err);
 		json_decref(r.x[i].requests);
-		free(r.x[i].xdeps);
 	}
 	free(r.x);
 	free(r.members);

@@ -1116,30 +1116,43 @@ static void plan_activations(struct builder *b)
 
 /* --- dependencies ----------------------------------------------------- */
 
-static void deps_of_value(struct builder *b, struct ads_plan_step *s,
-                          size_t self, const json_t *v)
+/*
+ * The steps a request's value needs: the creates its placeholders name,
+ * and the image uploads whose hashes it holds (uploads: hash -> step + 1,
+ * or NULL). A hash is known before the upload, so a request names an
+ * image the plan uploads by its hash, not by a placeholder: a `{ file: }`
+ * as much as a literal `image_hash` or asset_feed_spec `{hash}` with the
+ * same bytes (there is no way to tell them apart). The upload it waits
+ * for is the first step uploading those bytes: the others follow it.
+ */
+static void deps_of_value(struct builder *b, const struct ads_map *uploads,
+                          struct ads_plan_step *s, size_t self, const json_t *v)
 {
 	const char *addr;
+	size_t idx;
 
 	if (ads_plan_is_ref(v, &addr)) {
-		size_t idx = get_index(&b->creates, addr);
-
+		idx = get_index(&b->creates, addr);
 		if (idx != NONE && idx != self)
 			ads_plan_step_add_dep(s, idx);
 		return;
 	}
-	if (json_is_object(v)) {
+	if (json_is_string(v) && uploads) {
+		idx = get_index(uploads, json_string_value(v));
+		if (idx != NONE && idx < self)
+			ads_plan_step_add_dep(s, idx);
+	} else if (json_is_object(v)) {
 		const char *k;
 		json_t *e;
 
 		json_object_foreach(ads_json_mut(v), k, e)
-			deps_of_value(b, s, self, e);
+			deps_of_value(b, uploads, s, self, e);
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *e;
 
 		json_array_foreach(v, i, e)
-			deps_of_value(b, s, self, e);
+			deps_of_value(b, uploads, s, self, e);
 	}
 }
 
@@ -1152,26 +1165,30 @@ static int cmp_size(const void *a, const void *c)
 
 static void plan_deps(struct builder *b)
 {
+	struct ads_map uploads = ADS_MAP_INIT; /* image hash -> step + 1 */
+
+	for (size_t i = 0; i < b->p->nsteps; i++) {
+		const struct ads_plan_step *s = &b->p->steps[i];
+
+		for (size_t q = 0; q < s->nrequests; q++)
+			if (s->requests[q].upload == ADS_UPLOAD_IMAGE &&
+			    s->requests[q].digest &&
+			    !ads_map_has(&uploads, s->requests[q].digest))
+				put_index(&uploads, s->requests[q].digest, i);
+	}
 	for (size_t i = 0; i < b->p->nsteps; i++) {
 		struct ads_plan_step *s = &b->p->steps[i];
 
 		for (size_t q = 0; q < s->nrequests; q++) {
-			deps_of_value(b, s, i, s->requests[q].path);
-			deps_of_value(b, s, i, s->requests[q].params);
-		}
-		/* what it names without a placeholder: image hashes */
-		for (size_t d = 0; s->res && s->action != ADS_ACTION_ACTIVATE &&
-		                   d < s->res->ndeps;
-		     d++) {
-			size_t idx = get_index(&b->creates,
-			                       s->res->deps[d]->address);
-
-			if (idx != NONE && idx < i)
-				ads_plan_step_add_dep(s, idx);
+			deps_of_value(b, NULL, s, i, s->requests[q].path);
+			deps_of_value(
+			        b, s->kind == ADS_KIND_IMAGE ? NULL : &uploads,
+			        s, i, s->requests[q].params);
 		}
 		if (s->ndeps > 1)
 			qsort(s->deps, s->ndeps, sizeof(*s->deps), cmp_size);
 	}
+	ads_map_release(&uploads, NULL);
 }
 
 /* --- daily spend ------------------------------------------------------ */

@@ -494,6 +494,96 @@ static void test_prune_archived_child(void **state)
 	fx_free(&f);
 }
 
+/*
+ * A creative that names an image the plan uploads depends on the upload,
+ * whether the manifest writes { file: } or the hash itself; an image the
+ * account has already is no dependency.
+ */
+static void test_image_deps(void **state)
+{
+	static const char *const probe[] = {
+		"adsctl.yaml",
+		"stack: s\naccount: act_1\ninclude: [r.yaml]\n",
+		"r.yaml",
+		"creatives:\n"
+		"  h:\n"
+		"    name: H\n"
+		"    object_story_spec:\n"
+		"      page_id: \"1\"\n"
+		"      link_data: { link: \"https://x.example\",\n"
+		"                   image_hash: { file: a.png } }\n",
+		"a.png",
+		"\x89PNG1",
+		"b.png",
+		"\x89PNG2",
+		NULL,
+	};
+	struct tproject *t = tproject_new(probe);
+	char md5a[33], *manifest, *live;
+	const char *files[] = { probe[0], probe[1], probe[2], NULL, probe[4],
+		                probe[5], probe[6], probe[7], NULL };
+	const struct ads_plan_step *img_a, *h, *lit, *feed;
+	struct fx f;
+
+	(void)state;
+	memcpy(md5a, ads_model_find(t->m, "images.a.png")->file->md5, 33);
+	tproject_free(t);
+	t = tproject_new((const char *const[]){
+	        probe[0], probe[1], probe[2],
+	        "creatives:\n"
+	        "  h:\n"
+	        "    name: H\n"
+	        "    object_story_spec: { page_id: \"1\", link_data: { link: "
+	        "\"https://x.example\", image_hash: { file: b.png } } }\n",
+	        probe[6], probe[7], NULL });
+	/* b.png is in the account already */
+	live = xasprintf("{" ACCOUNT ",\"adimages\":[{\"hash\":\"%s\","
+	                 "\"id\":\"1:%s\"}]}",
+	                 ads_model_find(t->m, "images.b.png")->file->md5,
+	                 ads_model_find(t->m, "images.b.png")->file->md5);
+	tproject_free(t);
+	manifest = xasprintf(
+	        "creatives:\n"
+	        "  h:\n"
+	        "    name: H\n"
+	        "    object_story_spec: { page_id: \"1\", link_data: { link: "
+	        "\"https://x.example\", image_hash: { file: a.png } } }\n"
+	        "  lit:\n"
+	        "    name: Lit\n"
+	        "    object_story_spec: { page_id: \"1\", link_data: { link: "
+	        "\"https://x.example\", image_hash: \"%s\" } }\n"
+	        "  feed:\n"
+	        "    name: Feed\n"
+	        "    object_story_spec: { page_id: \"1\" }\n"
+	        "    asset_feed_spec:\n"
+	        "      images: [ { file: b.png }, { hash: \"%s\" } ]\n"
+	        "      bodies: [ { text: x } ]\n"
+	        "      link_urls: [ { website_url: \"https://x.example\" } ]\n"
+	        "      ad_formats: [ SINGLE_IMAGE ]\n",
+	        md5a, md5a);
+	files[3] = manifest;
+	fx_plan(&f, files, NULL, live);
+	assert_int_equal(f.rc, 0);
+	img_a = step_of(f.plan, ADS_ACTION_CREATE, "images.a.png");
+	h = step_of(f.plan, ADS_ACTION_CREATE, "creatives.h");
+	lit = step_of(f.plan, ADS_ACTION_CREATE, "creatives.lit");
+	feed = step_of(f.plan, ADS_ACTION_CREATE, "creatives.feed");
+	assert_non_null(img_a);
+	assert_non_null(h);
+	assert_non_null(lit);
+	assert_non_null(feed);
+	assert_null(step_of(f.plan, ADS_ACTION_CREATE, "images.b.png"));
+	assert_int_equal(h->ndeps, 1);
+	assert_int_equal(h->deps[0], index_of(f.plan, img_a));
+	assert_int_equal(lit->ndeps, 1);
+	assert_int_equal(lit->deps[0], index_of(f.plan, img_a));
+	assert_int_equal(feed->ndeps, 1);
+	assert_int_equal(feed->deps[0], index_of(f.plan, img_a));
+	fx_free(&f);
+	free(manifest);
+	free(live);
+}
+
 static void test_ambiguity(void **state)
 {
 	struct fx f;
@@ -690,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_creative_new_version),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_prune_archived_child),
+		cmocka_unit_test(test_image_deps),
 		cmocka_unit_test(test_ambiguity),
 		cmocka_unit_test(test_json_roundtrip_and_resolve),
 		cmocka_unit_test(test_fresh),
