@@ -771,6 +771,12 @@ static void start_transfer(struct ads_graph *g, struct unit **units, size_t n,
 	req.timeout_ms = g->cfg.timeout_ms;
 	req.connect_timeout_ms = g->cfg.connect_timeout_ms;
 	req.max_body = g->cfg.max_body;
+	/* Idempotent writes too: a delete resent by libcurl after it took
+	 * effect would be reported as failed ("does not exist"), and the
+	 * client's own retries are visible (-v, stats) where libcurl's are
+	 * not. */
+	for (size_t i = 0; i < n; i++)
+		req.may_write |= strcmp(units[i]->method, "GET") != 0;
 	if (!strcmp(req.method, "POST") && !req.body)
 		req.body = "";
 	if (g->transport->ops->start(g->transport->ctx, &req, t, &err)) {

@@ -16,6 +16,7 @@ struct pending {
 	char *body;
 	size_t body_len;
 	size_t max_body;
+	bool may_write;
 	void *tag;
 };
 
@@ -48,6 +49,7 @@ static int stub_start(void *vctx, const struct ads_http_request *req, void *tag,
 	p->body[req->body_len] = '\0';
 	p->body_len = req->body_len;
 	p->max_body = req->max_body;
+	p->may_write = req->may_write;
 	p->tag = tag;
 	return 0;
 }
@@ -91,6 +93,7 @@ static void stub_wait(void *vctx, int64_t timeout_ms,
 			.body = p->body,
 			.body_len = p->body_len,
 			.max_body = p->max_body,
+			.may_write = p->may_write,
 		};
 		struct ads_http_response resp;
 

@@ -4,6 +4,22 @@
  * offered, bounded response sizes, and error reports that say whether the
  * request could have reached the server (a create that never left this
  * machine may be sent again; one that timed out may not).
+ *
+ * Writes never travel over a reused connection. When a reused connection
+ * dies before a single byte of the answer, libcurl sends the request
+ * again on a new connection without telling the application
+ * (Curl_retry_request() in lib/transfer.c retries only when
+ * conn->bits.reuse is set; no option turns that off in libcurl 7.88, and
+ * curl/curl#18417, which proposes one, is not merged). The server may
+ * have executed the first send before the connection died, so a create
+ * would be made twice. CURLOPT_FRESH_CONNECT gives a write a connection
+ * no earlier transfer used, so that path cannot trigger; if that
+ * connection dies, the transfer fails (CURLE_GOT_NOTHING,
+ * CURLE_RECV_ERROR...) and the client reports the outcome as unknown.
+ * The other resend libcurl makes, after an HTTP/2 REFUSED_STREAM, is
+ * safe: the server declares such a stream unprocessed (RFC 9113 §8.7).
+ * The connection is kept afterwards (no CURLOPT_FORBID_REUSE): reads may
+ * reuse it, and a read resent by libcurl is harmless.
  */
 #include "graph/transport.h"
 
@@ -176,6 +192,8 @@ static int curl_start(void *vctx, const struct ads_http_request *req, void *tag,
 	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
 	                 req->connect_timeout_ms);
+	if (req->may_write)
+		curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT, 1L);
 	if (!strcmp(req->method, "POST")) {
 		x->body = xmalloc(req->body_len + 1);
 		if (req->body_len)

@@ -26,6 +26,15 @@ struct ads_http_request {
 	long timeout_ms; /* whole transfer; 0 = none */
 	long connect_timeout_ms;
 	size_t max_body; /* larger responses fail with ADS_ETOOBIG */
+	/*
+	 * The request may change something on the server (any method but
+	 * GET, or a batch holding one): it must reach the server at most
+	 * once per start(). The curl transport sends it over a connection
+	 * of its own, never a reused one: libcurl resends a request by
+	 * itself when a reused connection dies before any byte of the
+	 * answer, which the server may have executed already.
+	 */
+	bool may_write;
 };
 
 struct ads_http_response {
@@ -74,7 +83,9 @@ struct ads_graph_transport {
 
 /*
  * The libcurl transport. max_connections bounds the connections per host
- * (the client's in-flight limit). *out is owned by the caller.
+ * (the client's in-flight limit). Reads reuse kept-alive connections;
+ * requests with may_write open a new one (see above), which later reads
+ * may reuse. *out is owned by the caller.
  */
 int ads_graph_transport_curl_new(struct ads_graph_transport **out,
                                  unsigned max_connections,

@@ -41,6 +41,7 @@ struct server {
 	struct ads_strvec urls; /* raw request URLs */
 	struct ads_strvec auth; /* Authorization headers seen */
 	struct ads_strvec bodies; /* raw request bodies */
+	struct ads_strvec may_write; /* "write"/"read" per HTTP request */
 	bool token_ok; /* every call carried the token */
 	bool (*on_request)(struct server *s, const struct ads_http_request *req,
 	                   struct ads_http_response *resp);
@@ -82,6 +83,7 @@ static bool on_request(void *ctx, const struct ads_http_request *req,
 	ads_strvec_push(&s->urls, req->url);
 	ads_strvec_push(&s->auth, auth ? auth : "");
 	ads_strvec_push(&s->bodies, req->body ? req->body : "");
+	ads_strvec_push(&s->may_write, req->may_write ? "write" : "read");
 	return s->on_request ? s->on_request(s, req, resp) : false;
 }
 
@@ -126,6 +128,7 @@ static void teardown(struct fixture *f)
 	ads_strvec_release(&f->srv.urls);
 	ads_strvec_release(&f->srv.auth);
 	ads_strvec_release(&f->srv.bodies);
+	ads_strvec_release(&f->srv.may_write);
 	ads_buf_release(&f->cap.all);
 	ads_interrupt_reset();
 }
@@ -898,6 +901,68 @@ static void test_batch_references(void **state)
 	teardown(&f);
 }
 
+/*
+ * Every request that may write tells the transport so (the curl transport
+ * then never sends it over a reused connection, which libcurl could
+ * resend by itself): creates, updates, deletes, and batches holding any
+ * of them; reads and batches of reads do not.
+ */
+static void test_may_write(void **state)
+{
+	struct fixture f;
+	struct got got = { 0 };
+	struct ads_graph_call calls[2];
+	struct ads_graph_params p = ADS_GRAPH_PARAMS_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
+	char path[32];
+
+	(void)state;
+	setup_with(&f, echo_id, NULL);
+	submit(&f, "GET", "1", 0, &got);
+	run_ok(&f);
+	submit(&f, "POST", "act_1/campaigns", 0, &got);
+	run_ok(&f);
+	submit(&f, "POST", "2", ADS_GRAPH_IDEMPOTENT, &got);
+	run_ok(&f);
+	submit(&f, "DELETE", "3", 0, &got);
+	run_ok(&f);
+	for (int i = 0; i < 8; i++) { /* packed into batches of reads */
+		snprintf(path, sizeof(path), "%d", 100 + i);
+		submit(&f, "GET", path, 0, &got);
+	}
+	run_ok(&f);
+	assert_int_equal(f.srv.may_write.nr, 4 + 4);
+	assert_string_equal(f.srv.may_write.v[0], "read");
+	assert_string_equal(f.srv.may_write.v[1], "write");
+	assert_string_equal(f.srv.may_write.v[2], "write");
+	assert_string_equal(f.srv.may_write.v[3], "write");
+	for (size_t i = 4; i < 8; i++) {
+		assert_non_null(strstr(f.srv.bodies.v[i], "batch="));
+		assert_string_equal(f.srv.may_write.v[i], "read");
+	}
+	/* A batch with one write among reads. */
+	memset(calls, 0, sizeof(calls));
+	ads_graph_params_set(&p, "name", "x");
+	calls[0].method = "GET";
+	calls[0].path = "4";
+	calls[1].method = "POST";
+	calls[1].path = "act_1/campaigns";
+	calls[1].params = &p;
+	calls[0].fn = calls[1].fn = record;
+	calls[0].ctx = calls[1].ctx = &got;
+	assert_int_equal(ads_graph_submit_batch(f.g, calls, 2, &err), 0);
+	run_ok(&f);
+	assert_int_equal(f.srv.may_write.nr, 9);
+	assert_non_null(strstr(f.srv.bodies.v[8], "batch="));
+	assert_string_equal(f.srv.may_write.v[8], "write");
+	assert_int_equal(got.n, 4 + 8 + 2);
+	for (int i = 0; i < got.n; i++)
+		assert_int_equal(got.outcome[i], ADS_GRAPH_OK);
+	ads_graph_params_release(&p);
+	got_release(&got);
+	teardown(&f);
+}
+
 static void interrupt_in_callback(void *ctx, struct ads_graph_result *res)
 {
 	record(ctx, res);
@@ -1105,6 +1170,7 @@ int main(void)
 		cmocka_unit_test(test_batch_throttled_whole),
 		cmocka_unit_test(test_batch_wrong_length),
 		cmocka_unit_test(test_batch_references),
+		cmocka_unit_test(test_may_write),
 		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_token_never_leaks),
 		cmocka_unit_test(test_config_checks),
