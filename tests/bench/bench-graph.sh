@@ -9,13 +9,20 @@
 # the two wall times is what the latency cost it, i.e. its sequential
 # round trips; the rest is the emulator's own work and the client's CPU.
 #
+# Then it creates WRITES campaigns (default 500) by each write strategy
+# (bench_graph.c): every write goes over a new connection, so that libcurl
+# can never resend it by itself (graph/transport.c); this measures what
+# that costs.
+#
 #   tests/bench/bench-graph.sh [BUILD_DIR]
 #   env: ADS=10000 LATENCY=50 REPS=5 (the best of REPS runs: the machine
 #        and the emulator's own work add noise, never speed)
 #        NAIVE_LIMIT=0 (0: every ad; N: the first N, for a quick look)
 #        STRATEGIES="ids edges list-big list naive"
+#        WRITES=500 WRITE_STRATEGIES="create-seq read-write create-batched"
+#        DRIVER=path/to/bench_graph (another build of the driver)
 #
-# Prints one JSON line per run, then a markdown table for
+# Prints one JSON line per run, then markdown tables for
 # docs/benchmarks.md.
 set -eu
 BUILD=${1:-build}
@@ -23,10 +30,12 @@ ADS=${ADS:-10000}
 LATENCY=${LATENCY:-50}
 REPS=${REPS:-5}
 STRATEGIES=${STRATEGIES:-"ids edges list-big list naive"}
+WRITES=${WRITES:-500}
+WRITE_STRATEGIES=${WRITE_STRATEGIES-"create-seq read-write create-batched"}
 export NAIVE_LIMIT=${NAIVE_LIMIT:-0}
 export ADSCTL_ACCESS_TOKEN=bench-graph-token
 ADSCTL=${ADSCTL:-$BUILD/src/adsctl}
-DRIVER=$BUILD/tests/graph-integration/bench_graph
+DRIVER=${DRIVER:-$BUILD/tests/graph-integration/bench_graph}
 ACCOUNT=act_10000
 [ -x "$ADSCTL" ] && [ -x "$DRIVER" ] ||
 	{ echo "build first: $ADSCTL and $DRIVER are needed" >&2; exit 1; }
@@ -88,24 +97,48 @@ for s in $STRATEGIES; do
 	done
 done
 
-/usr/bin/env python3 - "$TMP/results.jsonl" "$LATENCY" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-lat = int(sys.argv[2])
-order = []
-for r in rows:
-    if r["strategy"] not in order:
-        order.append(r["strategy"])
-def pick(strategy, latency, key, best=min):
-    v = [r[key] for r in rows
-         if r["strategy"] == strategy and r["latency_ms"] == latency]
-    return best(v) if v else None
+for s in $WRITE_STRATEGIES; do
+	for lat in 0 $LATENCY; do
+		latency "$lat"
+		r=0
+		while [ $r -lt "$REPS" ]; do
+			echo "== $s, $WRITES creates, $lat ms, run $((r + 1))" >&2
+			"$DRIVER" write "$URL" "$ACCOUNT" "$s" "$WRITES" |
+				sed "s/^{/{\"latency_ms\":$lat,/" |
+				tee -a "$TMP/writes.jsonl"
+			r=$((r + 1))
+		done
+	done
+done
+
+/usr/bin/env python3 - "$TMP/results.jsonl" "$TMP/writes.jsonl" "$LATENCY" \
+	<<'PY'
+import json, os, statistics, sys
+lat = int(sys.argv[3])
+def load(path):
+    return [json.loads(l) for l in open(path)] if os.path.exists(path) else []
+def strategies(rows):
+    order = []
+    for r in rows:
+        if r["strategy"] not in order:
+            order.append(r["strategy"])
+    return order
+def picker(rows):
+    def pick(strategy, latency, key, best=min):
+        v = [r[key] for r in rows
+             if r["strategy"] == strategy and r["latency_ms"] == latency]
+        return best(v) if v else None
+    return pick
+
+rows = load(sys.argv[1])
+pick = picker(rows)
 def med(strategy, latency, key):
     return pick(strategy, latency, key, statistics.median)
-print()
-print("| strategy | ads read | HTTP requests | Graph calls | sequential round trips (unavoidable) | wall time, %d ms latency | wall time, no latency | latency cost | CPU (client) | peak RSS (client) |" % lat)
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-for s in order:
+if rows:
+    print()
+    print("| strategy | ads read | HTTP requests | Graph calls | sequential round trips (unavoidable) | wall time, %d ms latency | wall time, no latency | latency cost | CPU (client) | peak RSS (client) |" % lat)
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for s in strategies(rows):
     w = pick(s, lat, "wall_ms")
     w0 = pick(s, 0, "wall_ms")
     cost = "%.2f s (%.1f round trips)" % ((w - w0) / 1000, (w - w0) / lat) \
@@ -116,4 +149,17 @@ for s in order:
         med(s, lat, "unavoidable_round_trips"), w / 1000,
         "%.2f s" % (w0 / 1000) if w0 is not None else "n/a", cost,
         med(s, lat, "cpu_ms") / 1000, med(s, lat, "peak_rss_kb") / 1024))
+
+rows = load(sys.argv[2])
+pick = picker(rows)
+if rows:
+    print()
+    print("| write strategy | campaigns created | HTTP requests | Graph calls | wall, no latency | requests/s, no latency | wall, %d ms latency | CPU (client) |" % lat)
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for s in strategies(rows):
+    print("| %s | %d | %d | %d | %.2f s | %.0f | %.2f s | %.2f s |" % (
+        s, med(s, 0, "objects"), med(s, 0, "http_requests"),
+        med(s, 0, "graph_calls"), pick(s, 0, "wall_ms") / 1000,
+        pick(s, 0, "requests_per_s", max), pick(s, lat, "wall_ms") / 1000,
+        med(s, 0, "cpu_ms") / 1000))
 PY

@@ -6,11 +6,17 @@
  *
  *   bench_graph populate URL ACCOUNT NADS
  *   bench_graph read URL ACCOUNT STRATEGY
+ *   bench_graph write URL ACCOUNT STRATEGY N
  *
- * Strategies: naive (one GET per ad, one after the other), list (the
+ * Read strategies: naive (one GET per ad, one after the other), list (the
  * account's ads edge, client page size), list-big (pages of 5000), edges
  * (the ad sets, then the ads of all of them at once), ids (ids= reads of
- * known ids). The token comes from ADSCTL_ACCESS_TOKEN.
+ * known ids). Write strategies create N paused campaigns: create-seq (one
+ * POST after the other, each on a new connection: the worst case of
+ * writes never reusing a connection), create-batched (graph/write.h:
+ * batches of 50, 4 in flight), read-write (a GET before each create: the
+ * reads reuse connections the writes opened). The token comes from
+ * ADSCTL_ACCESS_TOKEN.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +265,83 @@ static void read_ads(const char *url, const char *account, const char *strategy)
 	ads_graph_free(g);
 }
 
+static void write_campaigns(const char *url, const char *account,
+                            const char *strategy, long n)
+{
+	struct ads_graph *g =
+	        gi_client(url, token(), NULL, account, NULL, tweak_default);
+	struct ads_graph_params p = ADS_GRAPH_PARAMS_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
+	struct ads_graph_stats st;
+	char *path = xasprintf("%s/campaigns", account);
+	int64_t t0, c0, wall;
+	long made = 0;
+
+	ads_graph_params_set(&p, "objective", "OUTCOME_TRAFFIC");
+	ads_graph_params_set(&p, "status", "PAUSED");
+	ads_graph_params_set(&p, "special_ad_categories", "[]");
+	ads_graph_params_set(&p, "daily_budget", "10000");
+	json_decref(gi_admin(url, "POST", "/_emulator/stats/reset", NULL));
+	t0 = gi_wall_ms();
+	c0 = gi_cpu_ms();
+	if (!strcmp(strategy, "create-seq") ||
+	    !strcmp(strategy, "read-write")) {
+		bool reads = !strcmp(strategy, "read-write");
+
+		for (long i = 0; i < n; i++) {
+			json_t *body = NULL;
+
+			if (reads) {
+				if (ads_graph_get(&body, g, account, NULL,
+				                  &err))
+					gi_fail("read: %s", err.msg);
+				json_decref(body);
+				body = NULL;
+			}
+			ads_graph_params_setf(&p, "name", "bench write %ld", i);
+			if (ads_graph_post(&body, g, path, &p, 0, &err))
+				gi_fail("create: %s", err.msg);
+			made += json_object_get(body, "id") != NULL;
+			json_decref(body);
+		}
+	} else if (!strcmp(strategy, "create-batched")) {
+		struct ads_graph_writes *w = ads_graph_writes_new(g);
+		struct ads_graph_op_spec spec = {
+			.path = path,
+			.params = &p,
+			.kind = ADS_GRAPH_OP_CAMPAIGN,
+			.create = true,
+		};
+		struct ads_graph_op *op;
+
+		for (long i = 0; i < n; i++) {
+			ads_graph_params_setf(&p, "name", "bench write %ld", i);
+			if (ads_graph_writes_add(&op, w, &spec, &err))
+				gi_fail("%s", err.msg);
+		}
+		if (ads_graph_writes_run(w, &err))
+			gi_fail("create-batched: %s", err.msg);
+		made = (long)ads_graph_writes_count(w, ADS_GRAPH_OK);
+		ads_graph_writes_free(w);
+	} else {
+		gi_fail("unknown strategy '%s'", strategy);
+	}
+	wall = gi_wall_ms() - t0;
+	ads_graph_get_stats(g, &st);
+	printf("{\"strategy\":\"%s\",\"objects\":%ld,\"http_requests\":%zu,"
+	       "\"batch_requests\":%zu,\"graph_calls\":%lld,\"round_trips\":"
+	       "%zu,\"wall_ms\":%lld,\"requests_per_s\":%.1f,\"cpu_ms\":%lld,"
+	       "\"peak_rss_kb\":%ld}\n",
+	       strategy, made, st.http_requests, st.batch_requests,
+	       stat_of(url, "graph_calls"), st.round_trips, (long long)wall,
+	       wall > 0 ? (double)st.http_requests * 1000.0 / (double)wall
+	                : 0.0,
+	       (long long)(gi_cpu_ms() - c0), gi_peak_rss_kb());
+	free(path);
+	ads_graph_params_release(&p);
+	ads_graph_free(g);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "populate")) {
@@ -269,7 +352,12 @@ int main(int argc, char **argv)
 		read_ads(argv[2], argv[3], argv[4]);
 		return 0;
 	}
+	if (argc == 6 && !strcmp(argv[1], "write")) {
+		write_campaigns(argv[2], argv[3], argv[4], atol(argv[5]));
+		return 0;
+	}
 	fprintf(stderr, "usage: bench_graph populate URL ACCOUNT NADS\n"
-	                "       bench_graph read URL ACCOUNT STRATEGY\n");
+	                "       bench_graph read URL ACCOUNT STRATEGY\n"
+	                "       bench_graph write URL ACCOUNT STRATEGY N\n");
 	return 64;
 }
