@@ -24,9 +24,9 @@
 
 /* Longest key made from a name (keys are addresses: keep them short). */
 #define KEY_MAX 40
-/* Meta's limit on an ad label's name (emulator: error 100), which holds
- * "adsctl:<stack>:<address>": keys get what is left, shared by levels. */
-#define LABEL_MAX 100
+/* An ad label's name ("adsctl:<stack>:<address>") holds at most
+ * ADS_LABEL_NAME_MAX characters (model/model.h): keys get what is left,
+ * shared by levels. */
 
 /* The kinds import handles, in the order of their files. */
 static const enum ads_kind kinds[] = {
@@ -393,7 +393,9 @@ static char *slug(const char *name, size_t max)
 static size_t key_budget(const char *stack, size_t fixed, size_t levels)
 {
 	size_t used = strlen("adsctl:") + strlen(stack) + 1 + fixed;
-	size_t per = used < LABEL_MAX ? (LABEL_MAX - used) / levels : 0;
+	size_t per = used < ADS_LABEL_NAME_MAX
+	                     ? (ADS_LABEL_NAME_MAX - used) / levels
+	                     : 0;
 
 	return per < 8 ? 8 : per > KEY_MAX ? KEY_MAX : per;
 }
@@ -804,7 +806,9 @@ static int build(struct reader *r, const struct ads_import_select *sel,
 	/* creatives: those the ads use, and those selected */
 	/* "creatives.KEY@digest12" */
 	rk = make_keys(crs, ncrs, ADS_KIND_CREATIVE,
-	               key_budget(imp->stack, strlen("creatives.@") + 12, 1));
+	               key_budget(imp->stack,
+	                          strlen("creatives.@") + ADS_DIGEST_LABEL_LEN,
+	                          1));
 	doc = json_object();
 	for (size_t i = 0; i < ncrs; i++) {
 		char *addr = xasprintf("creatives.%s", rk[i].key);

@@ -36,8 +36,8 @@
 
 /* "adsctl:" starts every ad label adsctl attaches. */
 #define ADS_LABEL_PREFIX "adsctl:"
-/* Hex digits of a creative's content digest in its version label. */
-#define ADS_DIGEST_LABEL_LEN 12
+/* ADS_DIGEST_LABEL_LEN (the digest in a creative's version label) and
+ * ADS_LABEL_NAME_MAX are in model/model.h, with ads_model_label(). */
 
 enum ads_live_role {
 	ADS_LIVE_CURRENT, /* the object of its address */

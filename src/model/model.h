@@ -221,6 +221,22 @@ int ads_model_select(struct ads_resource ***out, size_t *nout,
                      const struct ads_model *m, const char *address,
                      struct ads_error *err);
 
+/*
+ * The longest ad label name adsctl may attach, in characters. An
+ * assumption: Meta's documentation states no limit (adlabels are
+ * "list<Object>" on every object, 003:L5245, L5376, L15117; AdLabel.json
+ * has a plain string name) and the SDK digests quote none; the emulator
+ * refuses names over 100 characters with error 100, and a label that
+ * long would fail only at apply time. The rule label.length
+ * (model/rules.c) checks it at validate time; import (apply/import.c)
+ * shortens keys to fit it. The emulator keeps its own copy (it may
+ * include util/ only).
+ */
+#define ADS_LABEL_NAME_MAX 100
+/* Hex digits of a creative's content digest in its version label,
+ * "adsctl:<stack>:<address>@<digest>". */
+#define ADS_DIGEST_LABEL_LEN 12
+
 /* Appends the ad label of a resource: "adsctl:<stack>:<address>". */
 void ads_model_label(struct ads_buf *out, const struct ads_model *m,
                      const struct ads_resource *r);

@@ -953,6 +953,54 @@ static void check_lookalike(struct ctx *c, const struct ads_resource *r)
 		       "lookalike ratio must be between 0.01 and 0.20");
 }
 
+/* --- identity labels ------------------------------------------------------ */
+
+/*
+ * The longest ad label adsctl attaches to r (plan/build.c): its address
+ * label, and for a creative the version label after it, whose digest
+ * stands as "@<digest12>" in label (computing it is not needed to know
+ * its length). Returns the length in characters.
+ */
+static size_t label_length(struct ads_buf *label, const struct ads_model *m,
+                           const struct ads_resource *r)
+{
+	size_t n;
+
+	ads_buf_reset(label);
+	ads_model_label(label, m, r);
+	n = text_length(label->buf);
+	if (r->kind == ADS_KIND_CREATIVE) {
+		ads_buf_addstr(label, "@<digest12>");
+		n += 1 + ADS_DIGEST_LABEL_LEN;
+	}
+	return n;
+}
+
+/*
+ * Every create carries its label (DESIGN.md §4) and fails when Meta
+ * refuses it, which would show only at apply time: the label must fit
+ * ADS_LABEL_NAME_MAX (model.h says where that number comes from). A
+ * child of an object whose label is too long is not reported again: its
+ * label starts with the parent's.
+ */
+static void check_label_length(struct ctx *c, const struct ads_resource *r)
+{
+	struct ads_buf label = ADS_BUF_INIT, parent = ADS_BUF_INIT;
+	size_t n = label_length(&label, c->m, r);
+
+	if (n > ADS_LABEL_NAME_MAX &&
+	    !(r->parent &&
+	      label_length(&parent, c->m, r->parent) > ADS_LABEL_NAME_MAX))
+		report(c, r, "", ADS_LOC_KEY,
+		       "%s '%s' is %zu characters, over the limit of %d: "
+		       "shorten the stack name or the keys in the address",
+		       r->kind == ADS_KIND_CREATIVE ? "version label"
+		                                    : "ad label",
+		       label.buf, n, ADS_LABEL_NAME_MAX);
+	ads_buf_release(&label);
+	ads_buf_release(&parent);
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 static const struct rule {
@@ -1019,6 +1067,13 @@ static const struct rule {
 	     check_afs_rule_count),
 	RULE("audience.lookalike", AUDIENCE, ERROR, "creative-model.md §7.8.2",
 	     check_lookalike),
+	/* adsctl's own labels; the limit is an assumption (model.h) */
+	RULE("label.length", CAMPAIGN, ERROR, "DESIGN.md §4",
+	     check_label_length),
+	RULE("label.length", AD_SET, ERROR, "DESIGN.md §4", check_label_length),
+	RULE("label.length", AD, ERROR, "DESIGN.md §4", check_label_length),
+	RULE("label.length", CREATIVE, ERROR, "DESIGN.md §4",
+	     check_label_length),
 #undef RULE
 };
 

@@ -893,6 +893,17 @@ struct rule_case {
 	"        targeting: { geo_locations: { countries: [DE] } }\n" /* 12 */
 
 #define ABO "    is_adset_budget_sharing_enabled: false\n" /* 6 */
+
+/* An ad set budget and one ad with the given key (line 15). */
+#define LABEL_ADS(key)                                               \
+	"        daily_budget: 1000\n" /* 13 */                      \
+	"        ads:\n" /* 14 */                                    \
+	"          " key ":\n" /* 15 */                              \
+	"            creative: { ref: creatives.k }\n" /* 16 */      \
+	"creatives:\n"                                               \
+	"  k:\n"                                                     \
+	"    object_story_spec: { page_id: '1', link_data: { link: " \
+	"https://x.example/ } }\n"
 #define CBO "    daily_budget: 5000\n" /* 6 */
 
 static const struct rule_case rule_cases[] = {
@@ -1078,6 +1089,45 @@ static const struct rule_case rule_cases[] = {
 	  "        - { customization_spec: {}, image_label: { name: fb } }\n",
 	  "asset_feed.labels", 9, 58,
 	  "image_label 'ig' matches no adlabel of the asset feed's assets" },
+	{ "label fits exactly",
+	  CAMPAIGN_HEAD ABO SET_HEAD LABEL_ADS(
+	          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+	  NULL, 0, 0, NULL },
+	{ "label too long",
+	  CAMPAIGN_HEAD ABO SET_HEAD LABEL_ADS(
+	          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+	  "label.length", 15, 11,
+	  "ad label 'adsctl:test:campaigns.c.ad_sets.s.ads.aaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is 101 characters, over the limit of "
+	  "100: shorten the stack name or the keys in the address" },
+	{ "campaign label too long, its ad set not reported again",
+	  "campaigns:\n"
+	  "  kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+	  "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk:\n"
+	  "    name: C\n"
+	  "    objective: OUTCOME_TRAFFIC\n"
+	  "    special_ad_categories: []\n" ABO SET_HEAD
+	  "        daily_budget: 1000\n",
+	  "label.length", 2, 3, NULL },
+	{ "creative version label too long",
+	  "creatives:\n"
+	  "  cccccccccccccccccccccccccccccc"
+	  "ccccccccccccccccccccccccccccccccccccc:\n"
+	  "    object_story_spec: { page_id: '1', link_data: { link: "
+	  "https://x.example/ } }\n",
+	  "label.length", 2, 3,
+	  "version label 'adsctl:test:creatives.cccccccccccccccccccc"
+	  "ccccccccccccccccccccccccccccccccccccccccccccccc@<digest12>' is 102 characters, over the "
+	  "limit of 100: shorten the stack name or the keys in the address" },
+	{ "creative version label fits",
+	  "creatives:\n"
+	  "  cccccccccccccccccccccccccccccc"
+	  "ccccccccccccccccccccccccccccccccccc:\n"
+	  "    object_story_spec: { page_id: '1', link_data: { link: "
+	  "https://x.example/ } }\n",
+	  NULL, 0, 0, NULL },
 	{ "lookalike ratio",
 	  "audiences:\n"
 	  "  o: { subtype: CUSTOM }\n"
