@@ -8,16 +8,13 @@
  */
 #include "cli/commands.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 
+#include "apply/journal.h"
 #include "cli/connect.h"
 #include "live/live.h"
 #include "render/drift.h"
 #include "render/plan_json.h"
-#include "util/fs.h"
-#include "util/strutil.h"
-#include "util/json.h"
 #include "vcs/source.h"
 #include "vcs/vcs.h"
 
@@ -29,59 +26,6 @@ static const struct ads_opt drift_opts[] = {
 	  0 },
 	{ NULL, 0, NULL, NULL, 0 },
 };
-
-static int cmp_desc(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)b, *(const char *const *)a);
-}
-
-/*
- * The commit of the last successful apply: the newest journal file's
- * last {"event":"apply_end","ok":true,"commit":...} record. Owned, or NULL.
- */
-static char *journal_commit(const char *dir)
-{
-	char *jdir = ads_path_join(dir, ".adsctl/journal");
-	struct ads_strvec files = ADS_STRVEC_INIT;
-	DIR *d = opendir(jdir);
-	char *commit = NULL;
-	struct dirent *e;
-
-	while (d && (e = readdir(d)))
-		if (ads_ends_with(e->d_name, ".jsonl"))
-			ads_strvec_push(&files, e->d_name);
-	if (d)
-		closedir(d);
-	if (files.nr)
-		qsort(files.v, files.nr, sizeof(*files.v), cmp_desc);
-	for (size_t i = 0; i < files.nr && !commit; i++) {
-		char *path = ads_path_join(jdir, files.v[i]);
-		struct ads_buf b = ADS_BUF_INIT;
-		struct ads_error err = ADS_ERROR_INIT;
-		struct ads_strvec lines = ADS_STRVEC_INIT;
-
-		if (!ads_read_file(&b, path, 256u << 20, &err))
-			ads_strvec_split(&lines, b.buf, '\n');
-		for (size_t l = lines.nr; l-- > 0 && !commit;) {
-			json_t *rec = json_loads(lines.v[l], 0, NULL);
-			const char *c = ads_json_str(rec, "commit");
-
-			if (rec && c && strlen(c) == ADS_VCS_HEXSZ &&
-			    ads_json_str(rec, "event") &&
-			    !strcmp(ads_json_str(rec, "event"), "apply_end") &&
-			    json_is_true(json_object_get(rec, "ok")))
-				commit = xstrdup(c);
-			json_decref(rec);
-		}
-		ads_strvec_release(&lines);
-		ads_error_release(&err);
-		ads_buf_release(&b);
-		free(path);
-	}
-	ads_strvec_release(&files);
-	free(jdir);
-	return commit;
-}
 
 /* The baseline revision's manifests. */
 struct baseline {
@@ -115,7 +59,7 @@ static int load_baseline(struct baseline *b, struct ads_cli *cli,
 	const char *spec = ads_args_get(&cli->args, "baseline");
 	struct ads_error err = ADS_ERROR_INIT;
 	struct ads_diags diags = ADS_DIAGS_INIT;
-	char commit[ADS_VCS_HEXSZ + 1], *journal = NULL;
+	char commit[ADS_VCS_HEXSZ + 1], journal[ADS_VCS_HEXSZ + 1];
 	const char *why;
 	int rc;
 
@@ -136,10 +80,12 @@ static int load_baseline(struct baseline *b, struct ads_cli *cli,
 	}
 	if (spec) {
 		why = "--baseline";
-	} else if ((journal = journal_commit(dir))) {
+	} else if (!ads_journal_last_success(journal, dir, NULL)) {
 		spec = journal;
 		why = "the last apply";
 	} else {
+		/* no journal records a successful apply, or none is
+		 * readable */
 		spec = "HEAD";
 		why = "HEAD";
 	}
@@ -172,7 +118,6 @@ static int load_baseline(struct baseline *b, struct ads_cli *cli,
 	}
 	ads_diags_release(&diags);
 	ads_error_release(&err);
-	free(journal);
 	return rc;
 }
 
