@@ -224,6 +224,26 @@ tick 0 0 0
 counts "$CSET" "2, 0, 0, 0, 0, 2"
 api DELETE "$CSET/requests"
 expect_error 400 2500
+# a set canceled partway: what a tick started still runs, the rest is
+# canceled (the worker is paused: nothing moves between these steps)
+api POST $A/asyncadrequestsets -d name=partway \
+	--data-urlencode "ad_specs=[{\"name\":\"p1\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}},{\"name\":\"p2\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}},{\"name\":\"p3\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}}]"
+PSET=$(jq_py "d['id']")
+tick 2 0 1
+counts "$PSET" "3, 1, 2, 0, 0, 0"
+api DELETE "$PSET"
+check "d == {'success': True}"
+counts "$PSET" "3, 0, 2, 0, 0, 1"
+check "d['is_completed'] is False" "two requests still in progress"
+tick 0 2 0
+counts "$PSET" "3, 0, 0, 2, 0, 1"
+check "d['is_completed'] is True" "set canceled partway"
+api GET "$PSET/requests?fields=status,input"
+check "sorted((x['input']['adgroup_spec']['name'], x['status']) for x in d['data']) == [('p1','SUCCESS'),('p2','SUCCESS'),('p3','CANCELED')]" \
+	"the requests started before the cancel ran, in order"
+api GET "$SET/ads?fields=name&limit=100"
+check "len([x for x in d['data'] if x['name'] in ('p1','p2','p3')]) == 2" \
+	"only the requests that ran created ads"
 # DELETE /<request> cancels one that has not started, not one in progress
 raw POST "$EMU_URL/_emulator/config" -d '{"async": {"requests_per_tick": 1}}'
 api POST $A/asyncadrequestsets -d name=one-by-one \
