@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "emulator/batch.h"
@@ -24,6 +25,80 @@ static void wake(struct emu_ctx *ctx)
 	pthread_mutex_lock(&ctx->worker_mu);
 	pthread_cond_signal(&ctx->worker_cv);
 	pthread_mutex_unlock(&ctx->worker_mu);
+}
+
+/*
+ * A set keeps its requests (they are read back as `input` and saved with
+ * the state) but never the credentials they came with: the async worker
+ * runs them without a token, and the token must not reach the state file
+ * or /_emulator/state.
+ */
+static const char *const credentials[] = { "access_token", "appsecret_proof",
+	                                   NULL };
+
+/* s (a query string, or a body when body) without its credentials, owned
+ * by the caller; NULL when it has none (s is then kept as it is). */
+static char *strip_credentials(const char *s, bool body)
+{
+	struct emu_params p = EMU_PARAMS_INIT;
+	struct ads_buf b = ADS_BUF_INIT;
+	bool found = false;
+
+	if (body)
+		emu_parse_body_string(&p, s);
+	else
+		emu_params_parse_query(&p, s, strlen(s));
+	for (size_t i = 0; credentials[i]; i++)
+		found = found || emu_params_get(&p, credentials[i]);
+	if (found)
+		emu_params_encode(&b, &p, credentials);
+	emu_params_release(&p);
+	return found ? ads_buf_detach(&b, NULL) : NULL;
+}
+
+/* Whether a batch-style header ("Name: value" or {name, value}) carries
+ * credentials. */
+static bool auth_header(json_t *h)
+{
+	const char *s = json_is_string(h) ? json_string_value(h)
+	                                  : ads_json_str(h, "name");
+
+	return s && !strncasecmp(s, "authorization", 13) &&
+	       (!s[13] || s[13] == ':' || s[13] == ' ');
+}
+
+/* What a set stores of item it (a new reference): a copy without
+ * credentials, in its keys and, for adbatch items, in relative_url, body
+ * and headers. */
+static json_t *stored_input(json_t *it, bool adbatch)
+{
+	json_t *c = json_deep_copy(it);
+	const char *u = ads_json_str(c, "relative_url");
+	const char *body = ads_json_str(c, "body");
+	json_t *headers = json_object_get(c, "headers");
+	const char *q = u ? strchr(u, '?') : NULL;
+	char *t;
+
+	for (size_t i = 0; credentials[i]; i++)
+		json_object_del(c, credentials[i]);
+	if (!adbatch)
+		return c;
+	if (q && (t = strip_credentials(q + 1, false))) {
+		char *nu = *t ? xasprintf("%.*s?%s", (int)(q - u), u, t)
+		              : xstrndup(u, (size_t)(q - u));
+
+		json_object_set_new(c, "relative_url", json_string(nu));
+		free(nu);
+		free(t);
+	}
+	if (body && (t = strip_credentials(body, true))) {
+		json_object_set_new(c, "body", json_string(t));
+		free(t);
+	}
+	for (size_t i = json_array_size(headers); i-- > 0;)
+		if (auth_header(json_array_get(headers, i)))
+			json_array_remove(headers, i);
+	return c;
 }
 
 void emu_async_create(struct emu_ctx *ctx, const struct emu_req *req,
@@ -132,11 +207,12 @@ void emu_async_create(struct emu_ctx *ctx, const struct emu_req *req,
 		                           : "BATCH_API"));
 		if (adsets)
 			json_object_set_new(r->f, "input",
-			                    json_pack("{s:s,s:O}", "account_id",
+			                    json_pack("{s:s,s:o}", "account_id",
 			                              a->digits, "adgroup_spec",
-			                              it));
+			                              stored_input(it, false)));
 		else
-			json_object_set(r->f, "input", it);
+			json_object_set_new(r->f, "input",
+			                    stored_input(it, true));
 		json_object_set_new(r->f, "scope_object_id",
 		                    json_string(scope ? scope : a->digits));
 	}
