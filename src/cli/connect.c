@@ -4,13 +4,10 @@
  */
 #include "cli/connect.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "graph/secret.h"
 #include "graph/url.h"
 #include "live/live.h"
 #include "plan/remote.h"
@@ -25,8 +22,6 @@
 /* The token used with --emulator when ADSCTL_ACCESS_TOKEN is unset. It is
  * not a secret: the emulator is a local test double. */
 #define EMULATOR_TOKEN "emulator"
-/* A token file larger than this is not a token. */
-#define TOKEN_FILE_MAX 8192
 
 int ads_cli_project_load(struct ads_cli_project *p, struct ads_cli *cli,
                          const char *dir, bool need_account)
@@ -96,55 +91,6 @@ static void wipe(char *s)
 	}
 }
 
-/* Reads the token from --token-file, which only its owner may read. */
-static int read_token_file(char **out, const char *path, struct ads_error *err)
-{
-	struct ads_buf b = ADS_BUF_INIT;
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int rc = 0;
-
-	if (fd < 0)
-		return ads_error_set(err,
-		                     errno == ENOENT ? ADS_ENOTFOUND : ADS_EIO,
-		                     "cannot open token file '%s': %s", path,
-		                     strerror(errno));
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-		rc = ads_error_set(err, ADS_EAUTH,
-		                   "token file '%s' is not a regular file",
-		                   path);
-		goto out;
-	}
-	if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-		rc = ads_error_set(
-		        err, ADS_EAUTH,
-		        "token file '%s' can be read by others (mode "
-		        "%03o); run 'chmod 600 %s'",
-		        path, (unsigned)(sb.st_mode & 0777), path);
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	rc = ads_read_file(&b, path, TOKEN_FILE_MAX, err);
-	if (rc)
-		goto out;
-	ads_buf_trim(&b);
-	if (!b.len || strpbrk(b.buf, " \t\r\n")) {
-		rc = ads_error_set(err, ADS_EAUTH,
-		                   "token file '%s' does not hold one token",
-		                   path);
-		goto out;
-	}
-	*out = ads_buf_detach(&b, NULL);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (b.alloc)
-		explicit_bzero(b.buf, b.alloc);
-	ads_buf_release(&b);
-	return rc;
-}
-
 static int start_emulator(struct ads_cli_conn *c, const char *dir,
                           const char *token, struct ads_error *err)
 {
@@ -186,7 +132,9 @@ int ads_cli_connect(struct ads_cli_conn *c, struct ads_cli *cli,
 		return ads_cli_usage_error(cli, "--emulator and --api-url "
 		                                "exclude each other");
 	if (token_file)
-		rc = read_token_file(&token, token_file, &err);
+		/* one open file: its mode is checked on the descriptor the
+		 * token is then read from */
+		rc = ads_graph_read_token_file(&token, token_file, &err);
 	else if (env && *env)
 		token = xstrdup(env);
 	else if (emulator)
