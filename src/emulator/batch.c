@@ -310,7 +310,7 @@ static void attach_files(struct emu_req *r, const struct emu_req *outer,
 	ads_strvec_release(&names);
 }
 
-static json_t *item_response(struct emu_ctx *ctx, const struct emu_resp *ir,
+static json_t *item_response(struct emu_ctx *ctx, struct emu_resp *ir,
                              bool include_headers, bool omit_body)
 {
 	json_t *item = json_object();
@@ -343,10 +343,12 @@ static json_t *item_response(struct emu_ctx *ctx, const struct emu_resp *ir,
 		ads_strvec_release(&values);
 	}
 	if (ir->body && !omit_body) {
-		char *text = json_dumps(ir->body, JSON_COMPACT);
+		size_t len;
+		const char *text = emu_resp_text(ir, &len);
 
-		json_object_set_new(item, "body", json_string(text));
-		free(text);
+		/* jansson's own output: valid UTF-8, no need to check it */
+		json_object_set_new(item, "body",
+		                    json_stringn_nocheck(text, len));
 	} else if (ir->raw) {
 		json_object_set_new(item, "body", json_string(ir->raw));
 	} else {

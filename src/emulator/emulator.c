@@ -66,20 +66,23 @@ static void sleep_ms(unsigned ms)
 }
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, struct emu_ctx *ctx,
-                                 const struct emu_resp *r, bool graph,
-                                 bool suppress)
+                                 struct emu_resp *r, bool graph, bool suppress)
 {
 	struct MHD_Response *mr;
-	char *text = NULL;
+	char *text;
 	size_t len = 0;
 	enum MHD_Result ret;
 	int status = r->status;
 
-	if (r->body)
-		text = json_dumps(r->body, JSON_COMPACT | JSON_ENCODE_ANY);
-	else
+	if (emu_resp_text(r, &len)) {
+		/* the reply takes the text the ETag was computed over: a
+		 * large page is serialised once, not twice */
+		text = r->text;
+		r->text = NULL;
+	} else {
 		text = xstrdup(r->raw ? r->raw : "");
-	len = strlen(text);
+		len = strlen(text);
+	}
 	mr = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!mr) {
 		free(text);

@@ -112,6 +112,7 @@ void emu_resp_init(struct emu_resp *r)
 void emu_resp_release(struct emu_resp *r)
 {
 	json_decref(r->body);
+	free(r->text);
 	free(r->raw);
 	free(r->etag);
 	free(r->account);
@@ -121,10 +122,26 @@ void emu_resp_release(struct emu_resp *r)
 void emu_resp_json(struct emu_resp *r, int status, json_t *body)
 {
 	json_decref(r->body);
+	free(r->text);
+	r->text = NULL;
+	r->text_len = 0;
 	free(r->raw);
 	r->raw = NULL;
 	r->status = status;
 	r->body = body;
+}
+
+const char *emu_resp_text(struct emu_resp *r, size_t *len)
+{
+	if (r->body && !r->text) {
+		r->text = json_dumps(r->body, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!r->text) /* a tree jansson built: only out of memory */
+			abort();
+		r->text_len = strlen(r->text);
+	}
+	if (len)
+		*len = r->body ? r->text_len : 0;
+	return r->body ? r->text : NULL;
 }
 
 static void vresp_error(struct emu_resp *r, const struct emu_err *e,
@@ -530,17 +547,15 @@ void emu_graph_call(struct emu_ctx *ctx, struct emu_req *req,
 	}
 
 	if (is_get && resp->status == 200 && resp->body) {
-		char *text = json_dumps(resp->body, JSON_COMPACT);
+		size_t len;
+		const char *text = emu_resp_text(resp, &len);
 		char tag[48];
 
-		emu_etag(text, strlen(text), tag);
-		free(text);
+		emu_etag(text, len, tag);
 		resp->etag = xstrdup(tag);
 		if (req->if_none_match && strstr(req->if_none_match, tag)) {
 			/* 004:L291: still counts against rate limits */
-			json_decref(resp->body);
-			resp->body = NULL;
-			resp->status = 304;
+			emu_resp_json(resp, 304, NULL);
 			emu_limits_count(&ctx->limits,
 			                 &ctx->limits.not_modified, 1);
 		}

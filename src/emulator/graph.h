@@ -63,6 +63,8 @@ struct emu_resp {
 	char *account; /* digits of the ad account charged, or NULL */
 	bool drop; /* committed, but the reply is to be dropped */
 	bool null_item; /* as a batch item: null */
+	char *text; /* body's compact JSON once emu_resp_text() made it */
+	size_t text_len;
 };
 
 void emu_req_init(struct emu_req *r);
@@ -75,7 +77,16 @@ bool emu_req_set_path(struct emu_req *r, const char *path);
 
 void emu_resp_init(struct emu_resp *r);
 void emu_resp_release(struct emu_resp *r);
+/* Sets status and body (owned; NULL: empty), dropping the previous body. */
 void emu_resp_json(struct emu_resp *r, int status, json_t *body);
+/*
+ * The compact JSON text of r->body (NULL when there is none), *len its
+ * length. It is made once: the page-size check, the ETag, a batch item's
+ * body and the HTTP reply all use the same text, so a large page is
+ * serialised once. Borrowed; valid until the body is replaced (which
+ * must go through emu_resp_json() or emu_resp_error()) or r is released.
+ */
+const char *emu_resp_text(struct emu_resp *r, size_t *len);
 
 /* The fields of a Graph error (unused members 0/NULL). */
 struct emu_err {

@@ -802,6 +802,17 @@ static bool visible(struct rctx *rc, const struct listing *l,
 static json_t *project(struct rctx *rc, const struct emu_obj *o,
                        const struct emu_fsel *sel, int depth);
 
+/* A page over paging.max_page_bytes (sdk-behaviors §3.1): code 1, HTTP
+ * 500. */
+static void too_much_data(struct emu_resp *resp)
+{
+	struct emu_err e = { .code = 1, .http = 500 };
+
+	emu_resp_error(resp, &e,
+	               "Please reduce the amount of data you're asking for, "
+	               "then retry your request");
+}
+
 /*
  * Builds {data, paging[, summary]} for a listing; path and params make the
  * next/previous links. NULL with rc->resp set on an error.
@@ -875,19 +886,15 @@ static json_t *list_page(struct rctx *rc, struct listing *l,
 			if (visible(rc, l, vec->v[i]))
 				total++;
 
-	{
+	/* a nested page is checked here; a top-level one as a whole, on the
+	 * text that is sent (list_and_respond) */
+	if (depth && rc->rt.max_page_bytes) {
 		char *text = json_dumps(data, JSON_COMPACT);
 		size_t n = strlen(text);
 
 		free(text);
-		if (rc->rt.max_page_bytes && n > rc->rt.max_page_bytes) {
-			/* sdk-behaviors §3.1: code 1 with HTTP 500 */
-			struct emu_err e = { .code = 1, .http = 500 };
-
-			emu_resp_error(
-			        rc->resp, &e,
-			        "Please reduce the amount of data you're "
-			        "asking for, then retry your request");
+		if (n > rc->rt.max_page_bytes) {
+			too_much_data(rc->resp);
 			goto fail;
 		}
 	}
@@ -1356,12 +1363,19 @@ static void list_and_respond(struct rctx *rc, struct listing *l,
                              const struct emu_fsel *sel)
 {
 	json_t *page;
+	size_t n;
 
 	if (!listing_params(rc, l, &rc->req->params))
 		return;
 	page = list_page(rc, l, sel, rc->req->path, &rc->req->params, 0);
-	if (page)
-		emu_resp_json(rc->resp, 200, page);
+	if (!page)
+		return;
+	emu_resp_json(rc->resp, 200, page);
+	/* the text made here is the one the ETag and the reply use: a page
+	 * is serialised once */
+	emu_resp_text(rc->resp, &n);
+	if (rc->rt.max_page_bytes && n > rc->rt.max_page_bytes)
+		too_much_data(rc->resp);
 }
 
 static void read_ids(struct rctx *rc, const struct emu_fsel *sel)
