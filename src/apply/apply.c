@@ -98,6 +98,25 @@ struct run {
 	bool async_mode;
 	char *set_prefix; /* "adsctl:<stack>:<run>" */
 	size_t set_seq;
+	struct ads_apply_async *asets; /* the run's sets (asyncads.h) */
+	bool async_fed; /* a set was submitted */
+	/* Steps held back from this wave (defer_feeders), one per step */
+	unsigned char *defer;
+	struct ads_graph_async_poll poll; /* theirs, unless opt says */
+	/* async ads whose complete set left their outcome open, with the
+	 * set's word on them: a label lookup settles them */
+	struct lookup {
+		size_t step;
+		struct ads_error err;
+	} * lookups;
+	size_t nlookups, alloc_lookups;
+	/* the request budget of moving ads from sets to batches: objects
+	 * the plan writes, per request allowed */
+	size_t objects;
+	unsigned ratio;
+	/* the pace of the write sets: their batch requests and time */
+	size_t write_batches;
+	int64_t write_ms;
 	unsigned unknown_rounds;
 	int stop; /* ADS_EINTR or ADS_EAUTH once the run must stop */
 	size_t nfinal;
@@ -750,7 +769,7 @@ static void plan_step(struct run *r, size_t i)
 	json_t *params = NULL;
 	bool creates;
 
-	if (is_final(state_of(r, i)) || x->what != IF_NONE)
+	if (is_final(state_of(r, i)) || x->what != IF_NONE || r->defer[i])
 		return;
 	if (s->via && !s->nrequests)
 		return; /* settle_followers */
@@ -1178,80 +1197,230 @@ static void run_members(struct run *r)
 	r->nmembers = 0;
 }
 
-/* Ads of the async items whose outcome the set left open: by label. */
-static void async_lookup(struct run *r, struct ads_apply_async_item *items,
-                         size_t n)
+/* --- async request sets ------------------------------------------------ */
+
+/* A step leaves the async path: what it kept for its set goes. */
+static void leave_async(struct xstep *x)
+{
+	x->what = IF_NONE;
+	free(x->path);
+	x->path = NULL;
+	json_decref(x->params);
+	x->params = NULL;
+}
+
+/*
+ * An ad of an async set reached its outcome (asyncads.h): the step goes
+ * on, fails, waits for a label lookup, or goes back to be sent again
+ * (through batches when its set cancelled it).
+ */
+static void async_settled(void *ctx, struct ads_apply_async_item *it)
+{
+	struct run *r = ctx;
+	size_t i = it->user;
+	struct xstep *x = &r->x[i];
+
+	add_summary(r, i,
+	            json_pack("{s:s,s:s,s:s,s:o}", "method", "POST", "path",
+	                      x->path ? x->path : "", "async_set",
+	                      it->set ? it->set : "", "params",
+	                      summary_value(it->spec)));
+	switch (it->outcome) {
+	case ADS_GRAPH_OK:
+		request_done(r, i, it->id);
+		return;
+	case ADS_GRAPH_FAILED:
+		if (ads_graph_classify(&it->err) == ADS_GRAPH_RETRY &&
+		    x->async_tries < ASYNC_TRIES)
+			break; /* again */
+		finish(r, i, ADS_APPLY_FAILED, &it->err);
+		break;
+	case ADS_GRAPH_UNKNOWN:
+		if (it->final && it->label) {
+			/* the set is complete: its label settles it */
+			ADS_ALLOC_GROW(r->lookups, r->nlookups + 1,
+			               r->alloc_lookups);
+			r->lookups[r->nlookups].step = i;
+			memset(&r->lookups[r->nlookups].err, 0,
+			       sizeof(struct ads_error));
+			ads_error_copy(&r->lookups[r->nlookups++].err,
+			               &it->err);
+			return;
+		}
+		/* a set still running, or no label: never sent again */
+		finish(r, i, ADS_APPLY_UNKNOWN, &it->err);
+		break;
+	default:
+		/* never made: a later wave sends it, in batches when its
+		 * set cancelled it (asyncads.h) */
+		if (it->canceled)
+			x->async_tries = ASYNC_TRIES;
+		break;
+	}
+	leave_async(x);
+}
+
+/* Ads whose complete set left their outcome open: looked up by label. */
+static void async_lookup(struct run *r)
 {
 	struct ads_strvec labels = ADS_STRVEC_INIT;
 	struct ads_error e = ADS_ERROR_INIT;
 	const char *cl = NULL, *cid = NULL;
 	json_t *found = NULL;
-	int rc;
+	int rc = 0;
 
-	for (size_t k = 0; k < n; k++)
-		if (items[k].outcome == ADS_GRAPH_UNKNOWN && items[k].final &&
-		    items[k].label)
-			ads_strvec_push(&labels, items[k].label);
-	if (!labels.nr)
-		goto out;
-	for (size_t k = 0; k < n && !cl; k++)
-		if (items[k].outcome == ADS_GRAPH_OK && items[k].id &&
-		    items[k].label) {
-			cl = items[k].label;
-			cid = items[k].id;
-		}
-	if (!cl)
-		canary(r, ADS_KIND_AD, &cl, &cid);
-	rc = ads_apply_lookup_labels(&found, r->g, r->p->account, ADS_KIND_AD,
-	                             (const char *const *)labels.v, labels.nr,
-	                             cl, cid, &e);
+	if (!r->nlookups)
+		return;
+	for (size_t k = 0; k < r->nlookups; k++)
+		ads_strvec_push(&labels,
+		                lookup_label(&r->p->steps[r->lookups[k].step]));
+	canary(r, ADS_KIND_AD, &cl, &cid);
+	if (!r->stop)
+		rc = ads_apply_lookup_labels(
+		        &found, r->g, r->p->account, ADS_KIND_AD,
+		        (const char *const *)labels.v, labels.nr, cl, cid, &e);
 	if (rc == ADS_EINTR || rc == ADS_EAUTH)
 		r->stop = rc;
-	if (rc)
-		goto out;
-	for (size_t k = 0; k < n; k++) {
-		struct ads_apply_async_item *it = &items[k];
-		json_t *ids;
+	for (size_t k = 0; k < r->nlookups; k++) {
+		size_t i = r->lookups[k].step;
+		struct ads_error *le = &r->lookups[k].err;
+		json_t *ids = json_object_get(found, labels.v[k]);
+		struct xstep *x = &r->x[i];
 
-		if (it->outcome != ADS_GRAPH_UNKNOWN || !it->final ||
-		    !it->label)
-			continue;
-		ids = json_object_get(found, it->label);
-		if (json_array_size(ids) == 1) {
-			it->outcome = ADS_GRAPH_OK;
-			free(it->id);
-			it->id = xstrdup(
-			        json_string_value(json_array_get(ids, 0)));
-		} else if (json_array_size(ids) == 0) {
-			/* not made: send again (a later wave) */
-			it->outcome = ADS_GRAPH_SKIPPED;
+		if (!rc && !r->stop && json_array_size(ids) == 1) {
+			request_done(r, i,
+			             json_string_value(json_array_get(ids, 0)));
+		} else if (!rc && !r->stop && json_array_size(ids) == 0) {
+			/* not made: a later wave sends it */
+			r->res->steps[i].recreated = true;
+			leave_async(x);
+		} else {
+			if (rc && !r->stop)
+				ads_error_prefix(le, "cannot look it up (%s)",
+				                 e.msg);
+			/* two with its label, or no lookup: never sent
+			 * again */
+			finish(r, i, ADS_APPLY_UNKNOWN, le);
+			leave_async(x);
 		}
+		ads_error_release(le);
 	}
-out:
+	r->nlookups = 0;
 	json_decref(found);
 	ads_strvec_release(&labels);
 	ads_error_release(&e);
 }
 
-static void run_async(struct run *r)
+/*
+ * The requests the steps that have not ended still need, estimated the
+ * way graph/write.h packs them: per phase and kind, ADS_GRAPH_BATCH_MAX
+ * a batch, ad creates ADS_GRAPH_AD_CREATES_MAX, and at least one batch
+ * per ad set write of the same campaign. Ads bound for async sets count
+ * nothing (their sets do).
+ */
+static size_t pending_requests(const struct run *r)
 {
-	struct ads_graph_async_poll poll;
+	size_t n[3][ADS_KIND_COUNT] = { { 0 } }, ads[3] = { 0 };
+	size_t adsets[3] = { 0 }, total = 0;
+	struct ads_map per_campaign = ADS_MAP_INIT;
+
+	for (size_t i = 0; i < r->p->nsteps; i++) {
+		const struct ads_plan_step *s = &r->p->steps[i];
+		const struct xstep *x = &r->x[i];
+		enum phase ph = phase_of(s);
+		size_t left;
+
+		if (is_final(state_of(r, i)) || x->what == IF_ASYNC ||
+		    x->next >= s->nrequests)
+			continue;
+		left = s->nrequests - x->next;
+		if (s->kind == ADS_KIND_AD && (int)x->next == x->create_req) {
+			if (r->async_mode && x->async_tries < ASYNC_TRIES)
+				left--;
+			else
+				ads[ph]++, left--;
+		}
+		n[ph][s->kind] += left;
+		if (s->kind == ADS_KIND_AD_SET && left) {
+			char *parent = parent_address(s->address);
+			char *key = xasprintf("%d:%s", (int)ph,
+			                      parent ? parent : s->address);
+			size_t c = map_index(&per_campaign, key) + left;
+
+			ads_map_put(&per_campaign, key, (void *)(uintptr_t)c);
+			if (c > adsets[ph])
+				adsets[ph] = c;
+			free(key);
+			free(parent);
+		}
+	}
+	for (int ph = 0; ph < 3; ph++) {
+		total += (ads[ph] + ADS_GRAPH_AD_CREATES_MAX - 1) /
+		         ADS_GRAPH_AD_CREATES_MAX;
+		for (size_t k = 0; k < ADS_KIND_COUNT; k++) {
+			size_t b = (n[ph][k] + ADS_GRAPH_BATCH_MAX - 1) /
+			           ADS_GRAPH_BATCH_MAX;
+
+			if (k == ADS_KIND_AD_SET && adsets[ph] > b)
+				b = adsets[ph];
+			total += b;
+		}
+	}
+	ads_map_release(&per_campaign, NULL);
+	return total;
+}
+
+/*
+ * What the run lets its async sets spend on moving ads to batches
+ * (asyncads.h): one HTTP request per `ratio` objects the plan writes (the
+ * requests a one-call-per-object tool would send), less what the
+ * command sent so far and what the rest of the plan needs.
+ */
+static void async_budget(void *ctx, struct ads_apply_async_budget *out)
+{
+	struct run *r = ctx;
+	struct ads_graph_stats st;
+	size_t allowed = r->objects / r->ratio, spent;
+
+	ads_graph_get_stats(r->g, &st);
+	spent = st.http_requests + pending_requests(r);
+	out->requests = allowed > spent ? allowed - spent : 0;
+	out->batches_per_s = r->write_ms > 0
+	                             ? (double)r->write_batches * 1000.0 /
+	                                       (double)r->write_ms
+	                             : 0;
+}
+
+/* Sends the ads of this wave's async candidates to new sets. */
+static void submit_async(struct run *r)
+{
 	struct ads_apply_async_item *items;
 	struct ads_error e = ADS_ERROR_INIT;
 	char *prefix;
-	size_t nsets = 0;
+	size_t nsets = 0, n = r->nasync;
 	int rc;
 
-	if (!r->nasync)
-		return;
 	if (r->stop) {
-		for (size_t k = 0; k < r->nasync; k++)
-			r->x[r->async[k]].what = IF_NONE;
+		for (size_t k = 0; k < n; k++)
+			leave_async(&r->x[r->async[k]]);
 		r->nasync = 0;
 		return;
 	}
-	items = xcalloc(r->nasync, sizeof(*items));
-	for (size_t k = 0; k < r->nasync; k++) {
+	if (!r->asets) {
+		struct ads_apply_async_config cfg = {
+			.g = r->g,
+			.account = r->p->account,
+			.poll = r->opt->poll ? r->opt->poll : &r->poll,
+			.reporter = r->opt->reporter,
+			.budget = async_budget,
+			.settled = async_settled,
+			.ctx = r,
+		};
+
+		r->asets = ads_apply_async_new(&cfg);
+	}
+	items = xcalloc(n, sizeof(*items));
+	for (size_t k = 0; k < n; k++) {
 		size_t i = r->async[k];
 		const struct ads_plan_step *s = &r->p->steps[i];
 		json_t *spec = json_object();
@@ -1274,79 +1443,146 @@ static void run_async(struct run *r)
 		}
 		items[k].spec = spec;
 		items[k].label = s->labels.nr ? s->labels.v[0] : NULL;
+		items[k].user = i;
 		r->x[i].async_tries++;
 		r->res->steps[i].async = true;
 	}
-	if (!r->opt->poll) {
-		/* Sooner than graph/async.h's 2 s: small sets finish in
-		 * under a second; polls double up to 3 s, so a set is seen
-		 * complete soon after it is. */
-		ads_graph_async_poll_init(&poll);
-		poll.first_ms = 500;
-		poll.max_ms = 3000;
-	}
+	r->nasync = 0;
 	prefix = xasprintf("%s:%zu", r->set_prefix, ++r->set_seq);
 	ads_report(r->opt->reporter, ADS_REPORT_INFO,
-	           "creating %zu ads through async request sets", r->nasync);
-	rc = ads_apply_async_ads(items, r->nasync, ADS_APPLY_ASYNC_SET_MAX,
-	                         r->g, r->p->account, prefix,
-	                         r->opt->poll ? r->opt->poll : &poll, &nsets,
-	                         r->opt->reporter, &e);
+	           "creating %zu ads through async request sets", n);
+	rc = ads_apply_async_submit(r->asets, items, n, ADS_APPLY_ASYNC_SET_MAX,
+	                            prefix, &nsets, &e);
 	r->res->async_sets += nsets;
 	if (rc == ADS_EINTR || rc == ADS_EAUTH)
 		r->stop = rc;
-	if (!r->stop)
-		async_lookup(r, items, r->nasync);
-	for (size_t k = 0; k < r->nasync; k++) {
-		size_t i = r->async[k];
-		struct ads_apply_async_item *it = &items[k];
-
-		add_summary(r, i,
-		            json_pack("{s:s,s:s,s:s,s:o}", "method", "POST",
-		                      "path", r->x[i].path, "async_set", prefix,
-		                      "params", summary_value(it->spec)));
-		switch (it->outcome) {
-		case ADS_GRAPH_OK:
-			request_done(r, i, it->id);
-			break;
-		case ADS_GRAPH_FAILED:
-			if (ads_graph_classify(&it->err) == ADS_GRAPH_RETRY &&
-			    r->x[i].async_tries < ASYNC_TRIES) {
-				r->x[i].what = IF_NONE; /* again */
-				break;
-			}
-			finish(r, i, ADS_APPLY_FAILED, &it->err);
-			break;
-		case ADS_GRAPH_UNKNOWN:
-			/* a set still running, or two ads with its label:
-			 * never sent again */
-			finish(r, i, ADS_APPLY_UNKNOWN, &it->err);
-			break;
-		default:
-			/* not made, or not sent: a later wave sends it */
-			if (it->final)
-				r->res->steps[i].recreated = true;
-			r->x[i].what = IF_NONE;
-			break;
-		}
-		free(r->x[i].path);
-		r->x[i].path = NULL;
-		json_decref(r->x[i].params);
-		r->x[i].params = NULL;
-		json_decref(it->spec);
-		ads_apply_async_item_release(it);
-	}
+	for (size_t k = 0; k < n; k++)
+		json_decref(items[k].spec);
 	free(items);
 	free(prefix);
 	ads_error_release(&e);
-	r->nasync = 0;
+}
+
+/* The run stops: async ads not settled end unknown (asyncads.h). */
+static void async_stop(struct run *r)
+{
+	ads_apply_async_abandon(r->asets);
+	for (size_t k = 0; k < r->nlookups; k++) {
+		size_t i = r->lookups[k].step;
+
+		finish(r, i, ADS_APPLY_UNKNOWN, &r->lookups[k].err);
+		leave_async(&r->x[i]);
+		ads_error_release(&r->lookups[k].err);
+	}
+	r->nlookups = 0;
+}
+
+/*
+ * Waits for the open sets, until all are done or some were cancelled for
+ * batches (then the next wave sends those while the others go on), and
+ * settles by label what complete sets left open.
+ */
+static void run_async(struct run *r)
+{
+	struct ads_error e = ADS_ERROR_INIT;
+	size_t moved = 0;
+	int rc;
+
+	if (!r->stop && ads_apply_async_pending(r->asets)) {
+		rc = ads_apply_async_wait(r->asets, &moved, &e);
+		if (rc == ADS_EINTR || rc == ADS_EAUTH)
+			r->stop = rc;
+	}
+	async_lookup(r);
+	if (r->stop)
+		async_stop(r);
+	ads_error_release(&e);
+}
+
+/* Whether step d could be sent in this wave: all it needs is done. */
+static bool ready_now(const struct run *r, size_t d, enum phase ph,
+                      enum ads_kind kind)
+{
+	const struct ads_plan_step *s = &r->p->steps[d];
+
+	if (!in_wave(s, ph, kind) || is_final(state_of(r, d)) ||
+	    r->x[d].what != IF_NONE)
+		return false;
+	for (size_t k = 0; k < s->ndeps; k++)
+		if (state_of(r, s->deps[k]) != ADS_APPLY_DONE)
+			return false;
+	return true;
+}
+
+/*
+ * Before the first async set of a run, the async worker idles while the
+ * ads' last dependencies (their creatives, usually) are made. Of the
+ * steps of this wave that would make async ads ready, one round of the
+ * client's requests (max_in_flight full batches) goes now and the rest
+ * is held back one wave (r->defer): the ads of that round go to sets at
+ * the start of the next wave, whose writes then overlap with them.
+ */
+static void defer_feeders(struct run *r, enum phase ph, enum ads_kind kind)
+{
+	const struct ads_graph_config *cfg = ads_graph_config_of(r->g);
+	size_t cap = (cfg->max_in_flight ? cfg->max_in_flight : 1) *
+	             ADS_GRAPH_BATCH_MAX;
+	size_t chosen = 0, held = 0, fed = 0;
+	enum { NONE, CHOSEN, HELD };
+
+	memset(r->defer, NONE, r->p->nsteps);
+	if (!r->async_mode || r->async_fed || ph != PHASE_CHANGE)
+		return;
+	for (size_t i = 0; i < r->p->nsteps; i++) {
+		const struct ads_plan_step *s = &r->p->steps[i];
+		const struct xstep *x = &r->x[i];
+		bool feeds = s->ndeps > 0, done = true;
+
+		if (s->kind != ADS_KIND_AD || !in_wave(s, ph, kind) ||
+		    is_final(state_of(r, i)) || x->what != IF_NONE ||
+		    (int)x->next != x->create_req ||
+		    x->async_tries >= ASYNC_TRIES)
+			continue;
+		/* an ad that this wave makes ready: each dependency done or
+		 * sendable now */
+		for (size_t k = 0; k < s->ndeps && feeds; k++) {
+			done &= state_of(r, s->deps[k]) == ADS_APPLY_DONE;
+			feeds = state_of(r, s->deps[k]) == ADS_APPLY_DONE ||
+			        ready_now(r, s->deps[k], ph, kind);
+		}
+		/* ads ready now: sets start in this wave, nothing waits */
+		if (done && ++fed >= ASYNC_GROUP_MIN)
+			break;
+		for (size_t k = 0; k < s->ndeps && feeds; k++) {
+			size_t d = s->deps[k];
+
+			if (state_of(r, d) == ADS_APPLY_DONE ||
+			    r->defer[d] != NONE)
+				continue;
+			if (chosen < cap) {
+				r->defer[d] = CHOSEN;
+				chosen++;
+			} else {
+				r->defer[d] = HELD;
+				held++;
+			}
+		}
+	}
+	for (size_t i = 0; i < r->p->nsteps; i++)
+		r->defer[i] = r->defer[i] == HELD && fed < ASYNC_GROUP_MIN;
+	if (held && fed < ASYNC_GROUP_MIN)
+		ads_report(r->opt->reporter, ADS_REPORT_DEBUG,
+		           "apply: %zu steps go first so that async ad "
+		           "creation starts early; %zu follow",
+		           chosen, held);
 }
 
 /* One wave of phase ph (kind for removals): true if it sent anything. */
 static bool wave(struct run *r, enum phase ph, enum ads_kind kind)
 {
 	struct ads_error e = ADS_ERROR_INIT;
-	bool any = false;
+	bool any = false, others = false;
+	int64_t t0;
 	int rc;
 
 	if (ads_interrupt_requested())
@@ -1355,6 +1591,7 @@ static bool wave(struct run *r, enum phase ph, enum ads_kind kind)
 		return false;
 	settle_followers(r);
 	r->w = ads_graph_writes_new(r->g);
+	defer_feeders(r, ph, kind);
 	for (size_t i = 0; i < r->p->nsteps; i++)
 		if (in_wave(&r->p->steps[i], ph, kind))
 			plan_step(r, i);
@@ -1386,8 +1623,23 @@ static bool wave(struct run *r, enum phase ph, enum ads_kind kind)
 	/* What ended while planning is on disk before anything is sent. */
 	if (r->opt->journal)
 		ads_journal_sync(r->opt->journal, NULL);
+	/* New async sets first: Meta works on them while the rest of the
+	 * wave is sent. */
+	if (r->nasync) {
+		r->async_fed = true;
+		submit_async(r);
+	}
+	for (size_t i = 0; i < r->p->nsteps; i++)
+		others |= r->x[i].what == IF_OP || r->x[i].what == IF_IMAGE ||
+		          r->x[i].what == IF_MEMBERS;
+	t0 = now_ms();
 	ads_graph_writes_submit(r->w, NULL, NULL);
 	rc = ads_graph_run(r->g, &e);
+	if (ads_graph_writes_batches(r->w)) {
+		/* the pace of batches, for async sets (async_budget) */
+		r->write_batches += ads_graph_writes_batches(r->w);
+		r->write_ms += now_ms() - t0;
+	}
 	for (unsigned round = 0; !rc && round < r->unknown_rounds; round++) {
 		if (!resolve_unknowns(r) || r->stop)
 			break;
@@ -1400,7 +1652,10 @@ static bool wave(struct run *r, enum phase ph, enum ads_kind kind)
 	ads_graph_writes_free(r->w);
 	r->w = NULL;
 	run_members(r);
-	run_async(r);
+	/* Open sets are waited for when nothing else is left to send; until
+	 * then they go on while the waves that follow run. */
+	if (!others)
+		run_async(r);
 	settle_followers(r);
 	if (r->opt->journal)
 		ads_journal_sync(r->opt->journal, NULL);
@@ -1504,6 +1759,7 @@ int ads_apply_run(struct ads_apply_result *out, struct ads_graph *g,
 	r.opt = opt;
 	r.res = out;
 	r.x = xcalloc(p->nsteps ? p->nsteps : 1, sizeof(*r.x));
+	r.defer = xcalloc(p->nsteps ? p->nsteps : 1, 1);
 	out->steps = xcalloc(p->nsteps ? p->nsteps : 1, sizeof(*out->steps));
 	out->nsteps = p->nsteps;
 	ads_map_init(&r.creator);
@@ -1521,6 +1777,17 @@ int ads_apply_run(struct ads_apply_result *out, struct ads_graph *g,
 		        p->steps[i].action == ADS_ACTION_REPLACE);
 	r.async_mode =
 	        ads >= (opt->async_min ? opt->async_min : ADS_APPLY_ASYNC_MIN);
+	for (size_t i = 0; i < p->nsteps; i++)
+		r.objects += p->steps[i].nrequests &&
+		             p->steps[i].action != ADS_ACTION_ACTIVATE;
+	r.ratio = opt->request_ratio ? opt->request_ratio
+	                             : ADS_APPLY_REQUEST_RATIO;
+	/* Polls come when the sets' pace says they are done (asyncads.h);
+	 * the first soon, to learn the pace: small sets finish in under a
+	 * second. */
+	ads_graph_async_poll_init(&r.poll);
+	r.poll.first_ms = 500;
+	r.poll.max_ms = 10000;
 	snprintf(stamp, sizeof(stamp), "%llx", (unsigned long long)r.seed);
 	r.set_prefix = xasprintf("%s%s:%s", ADS_APPLY_ASYNC_PREFIX, p->stack,
 	                         opt->run ? opt->run : stamp);
@@ -1550,6 +1817,8 @@ int ads_apply_run(struct ads_apply_result *out, struct ads_graph *g,
 			run_phase(&r, PHASE_ACTIVATE, 0);
 		}
 	}
+	if (r.stop)
+		async_stop(&r);
 	settle_followers(&r);
 	if (!r.stop) {
 		/* Nothing is left in flight: what did not run never will
@@ -1603,9 +1872,14 @@ out:
 		json_decref(r.x[i].requests);
 	}
 	free(r.x);
+	free(r.defer);
 	free(r.members);
 	free(r.async);
 	free(r.set_prefix);
+	ads_apply_async_free(r.asets);
+	for (size_t k = 0; k < r.nlookups; k++)
+		ads_error_release(&r.lookups[k].err);
+	free(r.lookups);
 	ads_map_release(&r.creator, NULL);
 	ads_map_release(&r.by_address, NULL);
 	ads_map_release(&r.images, NULL);

@@ -23,7 +23,10 @@
  *  - Images are uploaded once per content hash (skipped when the live
  *    state has the hash); audience members go through usersreplace
  *    sessions of at most 10,000 hashed rows per call; large ad creation
- *    goes through async request sets.
+ *    goes through async request sets (asyncads.h), which run in the
+ *    background of the waves that follow; when they prove slow, the ads
+ *    they have not started go through batches instead, as far as the
+ *    request budget (request_ratio below) allows.
  *  - A step whose dependency did not succeed is skipped (and so are its
  *    dependents); independent steps go on.
  *  - ads_interrupt_request() stops the run: no new request is sent, those
@@ -52,6 +55,10 @@
 #define ADS_APPLY_ASYNC_MIN 200
 /* Ad specs per async request set (003:L17320). */
 #define ADS_APPLY_ASYNC_SET_MAX 1000
+/* Objects the plan writes per HTTP request the run may spend, at most,
+ * when it moves ads from slow async sets to batches (issue #6: at least
+ * 20 times fewer requests than one call per object). */
+#define ADS_APPLY_REQUEST_RATIO 20
 
 /* Where a step ended. */
 enum ads_apply_state {
@@ -123,8 +130,13 @@ struct ads_apply_options {
 	/* Ad creates from which they go through async request sets; 0:
 	 * ADS_APPLY_ASYNC_MIN; SIZE_MAX: never. */
 	size_t async_min;
-	/* Polling of async request sets; NULL: graph/async.h defaults. */
+	/* Polling of async request sets (first poll, longest interval,
+	 * timeout); NULL: 0.5 s, 10 s, 1 h. */
 	const struct ads_graph_async_poll *poll;
+	/* Objects written per HTTP request the run may spend, at most, on
+	 * sending ads of slow async sets through batches instead (0:
+	 * ADS_APPLY_REQUEST_RATIO); docs/apply.md "Large ad creation". */
+	unsigned request_ratio;
 	/* Rounds of label lookups for unknown outcomes in one wave before
 	 * the creates left are given up as UNKNOWN (0: 5). */
 	unsigned unknown_rounds;
