@@ -312,6 +312,10 @@ static void map_results(struct ads_apply_async *a, struct aset *s)
 		settle_rest(a, s, true);
 		s->closed = true;
 	}
+	/* a cancelled set whose ads all ended has nothing more to say */
+	s->closed = true;
+	for (size_t i = s->first; i < s->first + s->n && s->closed; i++)
+		s->closed = a->settled[i];
 }
 
 /* --- creating sets ------------------------------------------------------ */
@@ -955,6 +959,11 @@ static size_t ceil_div(size_t a, size_t b)
 	return (a + b - 1) / b;
 }
 
+static size_t max_of(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
 /* Requests the group still needs for itself: polls and the reads. */
 static size_t own_requests(const struct ads_apply_async *a, double v,
                            size_t left)
@@ -966,10 +975,11 @@ static size_t own_requests(const struct ads_apply_async *a, double v,
 		if (is_open(&a->sets[k]))
 			n += a->sets[k].n;
 	/* a poll at the prediction, one to confirm it, one early; more
-	 * when max_ms cuts the wait; reads in pages as large as sets */
+	 * when max_ms cuts the wait; reads in pages as large as sets,
+	 * ADS_GRAPH_BATCH_MAX sets or READ_REQUESTS_MAX requests a batch */
 	return 3 + (size_t)(eta_ms / (double)a->poll.max_ms) +
-	       ceil_div(nsets, ADS_GRAPH_BATCH_MAX) +
-	       ceil_div(n, READ_REQUESTS_MAX);
+	       max_of(ceil_div(nsets, ADS_GRAPH_BATCH_MAX),
+	              ceil_div(n, READ_REQUESTS_MAX));
 }
 
 static int by_unstarted(const void *x, const void *y)
