@@ -27,9 +27,13 @@ TICK_MS=100
 # free; a clock keeps the pace what the report says it is.
 work=$(mktemp -d "${TMPDIR:-/tmp}/adsctl-bench-apply.XXXXXX")
 EMU_PID= TICK_PID=
+# (under set -e: a wait that reports the killed child's status must not
+# end the trap before the emulator is stopped and $work removed)
 cleanup() {
-	[ -n "$TICK_PID" ] && kill "$TICK_PID" 2>/dev/null && wait "$TICK_PID" 2>/dev/null
-	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
+	for pid in $TICK_PID $EMU_PID; do
+		kill "$pid" 2>/dev/null || :
+		wait "$pid" 2>/dev/null || :
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
