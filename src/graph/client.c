@@ -91,6 +91,7 @@ struct ads_graph {
 	bool interrupted;
 	struct ads_error abort_err;
 	size_t cur_depth;
+	int64_t retry_notice_at; /* when the next INFO retry line may show */
 	unsigned read_batch_max;
 	uint64_t rng;
 	struct ads_graph_stats stats;
@@ -414,6 +415,25 @@ int64_t ads_graph_backoff_ms(struct ads_graph *g, unsigned attempt)
 		d = (double)g->cfg.backoff_max_ms;
 	/* "Equal jitter": half fixed, half random. */
 	return (int64_t)(d / 2 + d / 2 * next_random(g));
+}
+
+int64_t ads_graph_retry_delay(struct ads_graph *g, unsigned attempt,
+                              const char *why)
+{
+	int64_t delay = ads_graph_backoff_ms(g, attempt);
+	int64_t now = ads_graph_now(g);
+	enum ads_report_kind kind = ADS_REPORT_DEBUG;
+	char dur[32];
+
+	g->stats.retries++;
+	if (attempt >= 2 && now >= g->retry_notice_at) {
+		kind = ADS_REPORT_INFO;
+		g->retry_notice_at = now + ADS_GRAPH_RETRY_NOTICE_MS;
+	}
+	ads_graph_format_duration(dur, sizeof(dur), delay);
+	report(g, kind, "retrying in %s (attempt %u of %u): %s", dur,
+	       attempt + 1, g->cfg.max_retries + 1, why);
+	return delay;
 }
 
 void ads_graph_get_stats(const struct ads_graph *g, struct ads_graph_stats *st)
@@ -1058,14 +1078,9 @@ static void finish_unit(struct ads_graph *g, struct unit *u, long status,
 	    !((u->flags & ADS_GRAPH_SHRINKABLE) &&
 	      ads_graph_error_wants_less_data(&res.err)) &&
 	    u->attempts < g->cfg.max_retries) {
-		int64_t delay = ads_graph_backoff_ms(g, ++u->attempts);
-		char dur[32];
+		int64_t delay =
+		        ads_graph_retry_delay(g, ++u->attempts, res.err.msg);
 
-		g->stats.retries++;
-		ads_graph_format_duration(dur, sizeof(dur), delay);
-		report(g, ADS_REPORT_DEBUG,
-		       "retrying in %s (attempt %u of %u): %s", dur,
-		       u->attempts + 1, g->cfg.max_retries + 1, res.err.msg);
 		json_decref(res.body);
 		ads_error_release(&res.err);
 		requeue(g, u, delay, depth);

@@ -214,6 +214,16 @@ const struct ads_reporter *ads_graph_reporter(const struct ads_graph *g);
 int64_t ads_graph_now(const struct ads_graph *g);
 /* A jittered exponential backoff for the attempt-th retry (1-based). */
 int64_t ads_graph_backoff_ms(struct ads_graph *g, unsigned attempt);
+/*
+ * The backoff for the attempt-th retry (1-based) of a call that failed
+ * with a transient error (why), and the user told of it: every retry at
+ * -v; from the second retry of a call on, at normal verbosity too, at most
+ * one line per ADS_GRAPH_RETRY_NOTICE_MS, so that a run waiting on an
+ * unreachable or failing server never sits silent.
+ */
+#define ADS_GRAPH_RETRY_NOTICE_MS 5000
+int64_t ads_graph_retry_delay(struct ads_graph *g, unsigned attempt,
+                              const char *why);
 /* Redacts the client's secrets from text (graph/secret.h). Owned. */
 char *ads_graph_redact_text(const struct ads_graph *g, const char *text);
 /*

@@ -608,7 +608,8 @@ static void op_result(void *ctx, struct ads_graph_result *res)
 		if (res->cls == ADS_GRAPH_RETRY &&
 		    op->attempts < cfg->max_retries) {
 			op->attempts++;
-			again(op, ads_graph_backoff_ms(w->g, op->attempts));
+			again(op, ads_graph_retry_delay(w->g, op->attempts,
+			                                res->err.msg));
 			break;
 		}
 		finish_op(op, ADS_GRAPH_FAILED, &res->err);
