@@ -80,12 +80,19 @@ static int load_baseline(struct baseline *b, struct ads_cli *cli,
 	}
 	if (spec) {
 		why = "--baseline";
-	} else if (!ads_journal_last_success(journal, dir, NULL)) {
+	} else if (!(rc = ads_journal_last_success(journal, dir, &err))) {
 		spec = journal;
 		why = "the last apply";
 	} else {
-		/* no journal records a successful apply, or none is
-		 * readable */
+		/* no journal records a successful apply: the project is
+		 * compared with HEAD; say so when the journal is there but
+		 * unreadable, since the origins may then be told wrongly */
+		if (rc != ADS_ENOTFOUND)
+			ads_report(&cli->reporter, ADS_REPORT_WARNING,
+			           "%s; the baseline is HEAD instead of the "
+			           "last apply",
+			           err.msg);
+		ads_error_release(&err);
 		spec = "HEAD";
 		why = "HEAD";
 	}

@@ -154,6 +154,16 @@ check "d['drift']['baseline'] == 'commit ${first%${first#???????}} \
 ADSCTL_ACCESS_TOKEN=$SECRET run drift --api-url "$EMU_URL" \
 	--baseline nosuchrev "$PROJ"
 expect_rc 64 "drift --baseline with an unknown revision"
+# a journal that cannot be read: HEAD is the baseline, and a warning says so
+mv "$PROJ/.adsctl/journal" "$TEST_TMP/journal.saved"
+printf 'not a folder\n' >"$PROJ/.adsctl/journal"
+ADSCTL_ACCESS_TOKEN=$SECRET run drift --api-url "$EMU_URL" "$PROJ"
+expect_rc 2 "drift with an unreadable journal"
+grep -q "against commit .* (HEAD)" "$TEST_TMP/out" ||
+	fail "drift falls back to HEAD"
+expect_err "the baseline is HEAD instead of the last apply"
+rm "$PROJ/.adsctl/journal"
+mv "$TEST_TMP/journal.saved" "$PROJ/.adsctl/journal"
 
 emu_stop
 echo ok
