@@ -1958,6 +1958,10 @@ int ads_apply_journal_end(struct ads_journal *j, const struct ads_plan *p,
 	                    info && info->commit ? json_string(info->commit)
 	                                         : json_null());
 	json_object_set_new(rec, "dirty", json_boolean(info && info->dirty));
+	/* a targeted apply made part of the project: drift does not take
+	 * it for a baseline (ads_journal_last_success) */
+	if (p->target)
+		json_object_set_new(rec, "target", json_string(p->target));
 	json_object_set_new(
 	        rec, "graph",
 	        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "calls",

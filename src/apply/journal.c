@@ -242,8 +242,11 @@ static bool scan_backwards(char out[41], struct ads_buf *data)
 			const char *ev = ads_json_str(rec, "event");
 			const char *commit = ads_json_str(rec, "commit");
 
+			/* an apply with --target made only part of the
+			 * project at that commit */
 			if (ev && !strcmp(ev, "apply_end") &&
 			    json_is_true(json_object_get(rec, "ok")) &&
+			    !json_is_string(json_object_get(rec, "target")) &&
 			    commit && is_hex_commit(commit)) {
 				memcpy(out, commit, 41);
 				found = true;

@@ -81,7 +81,8 @@ int ads_journal_last_run(struct ads_journal_run *out, const char *project_dir,
  * The commit of the last successful apply of the project: the journal
  * files of project_dir, newest first (by name, then modification time),
  * each read from its end for a record with "event": "apply_end", "ok":
- * true and a full hex "commit". Writes the commit to out and returns 0;
+ * true, a full hex "commit" and no "target" (an apply --target made only
+ * part of the project). Writes the commit to out and returns 0;
  * ADS_ENOTFOUND when no journal has one (a missing directory included);
  * ADS_EIO when the directory cannot be read.
  */

@@ -38,6 +38,8 @@
 static const struct ads_opt apply_opts[] = {
 	{ "auto-approve", 0, NULL,
 	  "apply without asking for confirmation (for CI)", 0 },
+	{ "target", 0, "ADDR",
+	  "apply only this resource, what is below it and what it needs", 0 },
 	{ "async-min", 0, "N",
 	  "ad creates from which ads go through async request sets",
 	  ADS_OPT_HIDDEN },
@@ -180,13 +182,19 @@ static int load_saved(struct apply_cmd *a)
 static int make_plan(struct apply_cmd *a)
 {
 	struct ads_error err = ADS_ERROR_INIT;
-	struct ads_plan_options po = { 0 };
+	struct ads_plan_options po = {
+		.target = ads_args_get(&a->cli->args, "target"),
+	};
 	int rc, ret;
 
 	ret = ads_cli_fetch_live(&a->live, a->cli, &a->p, &a->c, NULL);
 	if (ret)
 		return ret;
 	rc = ads_plan_build(&a->plan, a->p.model, a->live, &po, &err);
+	if (rc == ADS_ENOTFOUND) { /* an unknown --target, as in plan */
+		fail(a->cli, &err, rc);
+		return ADS_EXIT_USAGE;
+	}
 	if (rc)
 		return fail(a->cli, &err, rc);
 	ads_plan_set_provenance(
@@ -368,6 +376,11 @@ static int run_apply(struct ads_cli *cli)
 	if (ads_args_pos(&cli->args, 2))
 		return ads_cli_usage_error(cli, "apply takes at most two "
 		                                "arguments");
+	if (a.plan_file && ads_args_get(&cli->args, "target"))
+		return ads_cli_usage_error(
+		        cli,
+		        "--target cannot narrow a saved plan: make it with "
+		        "'adsctl plan --target ADDR -o FILE'");
 	ads_vcs_provenance_init(&a.prov);
 	ret = ads_cli_project_load(&a.p, cli, a.dir, true);
 	if (ret)

@@ -275,6 +275,11 @@ void ads_render_plan_text(struct ads_buf *out, const struct ads_plan *p,
 	ads_render_plan_validation_text(out, p, st);
 	if (p->validated)
 		ads_buf_addch(out, '\n');
+	if (p->target)
+		ads_buf_addf(out,
+		             "Target: %s, what is below it and what it needs; "
+		             "the rest of the project was not compared.\n",
+		             p->target);
 	ads_style_color(out, st, ADS_COLOR_BOLD);
 	if (ads_plan_empty(p))
 		ads_buf_addf(out,
