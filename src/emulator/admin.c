@@ -255,6 +255,7 @@ void emu_admin(struct emu_ctx *ctx, const char *method, const char *path,
 			 * answer is sent */
 			if (tmp.rt.async_paused)
 				emu_async_quiesce(ctx);
+			emu_async_retune(ctx);
 			emu_resp_json(resp, 200,
 			              json_pack("{s:b}", "success", 1));
 		}

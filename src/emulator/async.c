@@ -20,13 +20,6 @@
 
 #define MAX_ADBATCH 1000 /* 003:L17320 */
 
-static void wake(struct emu_ctx *ctx)
-{
-	pthread_mutex_lock(&ctx->worker_mu);
-	pthread_cond_signal(&ctx->worker_cv);
-	pthread_mutex_unlock(&ctx->worker_mu);
-}
-
 /*
  * A set keeps its requests (they are read back as `input` and saved with
  * the state) but never the credentials they came with: the async worker
@@ -217,8 +210,9 @@ void emu_async_create(struct emu_ctx *ctx, const struct emu_req *req,
 		                    json_string(scope ? scope : a->digits));
 	}
 	emu_objvec_push(&ctx->store.pending, set);
+	/* No wake-up: the worker keeps its pace (one tick per tick_ms)
+	 * however many sets arrive, as a queue at Meta would. */
 	emu_resp_json(resp, 200, json_pack("{s:s}", "id", set->id));
-	wake(ctx);
 out:
 	json_decref(items);
 }
@@ -619,31 +613,56 @@ void emu_async_quiesce(struct emu_ctx *ctx)
 	pthread_mutex_unlock(&ctx->tick_mu);
 }
 
+static void add_ms(struct timespec *ts, unsigned ms)
+{
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	ts->tv_sec += ms / 1000 + ts->tv_nsec / 1000000000L;
+	ts->tv_nsec %= 1000000000L;
+}
+
+/*
+ * Ticks once per async.tick_ms, measured from the previous tick: new sets
+ * do not wake it (a queue at Meta keeps its pace however many sets
+ * arrive), and a spurious wake-up does not tick early. A change of the
+ * runtime settings wakes it (emu_async_retune()) to re-read tick_ms.
+ */
 static void *worker(void *arg)
 {
 	struct emu_ctx *ctx = arg;
+	struct timespec last;
 
+	clock_gettime(CLOCK_REALTIME, &last);
 	for (;;) {
 		struct ads_emulator_runtime rt;
-		struct timespec ts;
+		struct timespec due = last;
 		bool stop;
+		int rc = 0;
 
 		emu_limits_runtime(&ctx->limits, &rt);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)(rt.async_tick_ms % 1000) * 1000000L;
-		ts.tv_sec += rt.async_tick_ms / 1000 + ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
+		add_ms(&due, rt.async_tick_ms);
 		pthread_mutex_lock(&ctx->worker_mu);
-		if (!ctx->worker_stop)
-			pthread_cond_timedwait(&ctx->worker_cv, &ctx->worker_mu,
-			                       &ts);
+		if (!ctx->worker_stop && !ctx->worker_retune)
+			rc = pthread_cond_timedwait(&ctx->worker_cv,
+			                            &ctx->worker_mu, &due);
 		stop = ctx->worker_stop;
+		ctx->worker_retune = false;
 		pthread_mutex_unlock(&ctx->worker_mu);
 		if (stop)
 			break;
+		if (rc != ETIMEDOUT)
+			continue; /* woken: the deadline is recomputed */
 		emu_async_tick(ctx, false, NULL);
+		clock_gettime(CLOCK_REALTIME, &last);
 	}
 	return NULL;
+}
+
+void emu_async_retune(struct emu_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->worker_mu);
+	ctx->worker_retune = true;
+	pthread_cond_signal(&ctx->worker_cv);
+	pthread_mutex_unlock(&ctx->worker_mu);
 }
 
 void emu_async_init(struct emu_ctx *ctx)
@@ -652,6 +671,7 @@ void emu_async_init(struct emu_ctx *ctx)
 	pthread_cond_init(&ctx->worker_cv, NULL);
 	pthread_mutex_init(&ctx->tick_mu, NULL);
 	ctx->worker_stop = false;
+	ctx->worker_retune = false;
 	ctx->worker_running = false;
 	ctx->work = xcalloc(1, sizeof(*ctx->work));
 }

@@ -36,6 +36,8 @@ bool emu_async_tick(struct emu_ctx *ctx, bool manual,
 void emu_async_forget(struct emu_ctx *ctx);
 /* Waits for a tick in progress to end (after async.paused was set). */
 void emu_async_quiesce(struct emu_ctx *ctx);
+/* Tells the worker that the runtime settings (tick_ms) changed. */
+void emu_async_retune(struct emu_ctx *ctx);
 
 /*
  * _init sets up the worker's state (before the store is shared), _start

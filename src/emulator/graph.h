@@ -30,9 +30,9 @@ struct emu_ctx {
 	char base_url[64]; /* "http://127.0.0.1:PORT" */
 	/* the async worker (async.c) */
 	pthread_t worker;
-	pthread_mutex_t worker_mu; /* worker_cv, worker_stop */
+	pthread_mutex_t worker_mu; /* worker_cv, worker_stop, worker_retune */
 	pthread_cond_t worker_cv;
-	bool worker_stop, worker_running;
+	bool worker_stop, worker_retune, worker_running;
 	/* one tick at a time, the worker's or POST /_emulator/async/tick;
 	 * taken before the store's lock, never while holding it */
 	pthread_mutex_t tick_mu;

@@ -21,19 +21,18 @@ LATENCY=${BENCH_LATENCY:-50}
 # batches. 100 per 100 ms, stated in the report, is 1,000 ads a second.
 PER_TICK=${BENCH_ASYNC_PER_TICK:-100}
 TICK_MS=100
-# The worker is paused and this script ticks it every TICK_MS on a clock
-# of its own: the emulator's own worker also ticks whenever a set is
-# created, so that making twenty sets at once would buy twenty ticks for
-# free; a clock keeps the pace what the report says it is.
+# The emulator's worker keeps that pace however many sets arrive (before
+# 2026-12-07 each new set made it tick at once, and this script ticked a
+# paused worker on a clock of its own instead).
 work=$(mktemp -d "${TMPDIR:-/tmp}/adsctl-bench-apply.XXXXXX")
-EMU_PID= TICK_PID=
+EMU_PID=
 # (under set -e: a wait that reports the killed child's status must not
 # end the trap before the emulator is stopped and $work removed)
 cleanup() {
-	for pid in $TICK_PID $EMU_PID; do
-		kill "$pid" 2>/dev/null || :
-		wait "$pid" 2>/dev/null || :
-	done
+	if [ -n "$EMU_PID" ]; then
+		kill "$EMU_PID" 2>/dev/null || :
+		wait "$EMU_PID" 2>/dev/null || :
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -45,7 +44,7 @@ export ADSCTL_ACCESS_TOKEN=bench-apply-token
 ads=$((C * S * A))
 cat >"$work/emu.json" <<EOF
 {"latency_ms": $LATENCY,
- "async": {"requests_per_tick": $PER_TICK, "tick_ms": $TICK_MS, "paused": true}}
+ "async": {"requests_per_tick": $PER_TICK, "tick_ms": $TICK_MS}}
 EOF
 "$ADSCTL" emulator --port 0 --config "$work/emu.json" >"$work/emu.out" \
 	2>"$work/emu.err" &
@@ -57,18 +56,6 @@ while [ ! -s "$work/emu.out" ]; do
 	sleep 0.05
 done
 URL=$(head -1 "$work/emu.out")
-# one tick per TICK_MS, late ticks caught up (admin calls are not counted
-# in the emulator's stats)
-"$PY" - "$URL" "$TICK_MS" <<'EOF' &
-import sys, time, urllib.request
-url, step = sys.argv[1] + "/_emulator/async/tick", int(sys.argv[2]) / 1000
-t = time.monotonic()
-while True:
-    t += step
-    time.sleep(max(0, t - time.monotonic()))
-    urllib.request.urlopen(urllib.request.Request(url, data=b"{}")).read()
-EOF
-TICK_PID=$!
 stat_of() { curl -sf "$URL/_emulator/stats" | "$PY" -c "import json,sys; d=json.load(sys.stdin); print(d['$1'])"; }
 
 # --- adsctl: plan and apply in one command (the plan reads cost included)

@@ -285,6 +285,20 @@ counts "$HSET" "1, 1, 0, 0, 0, 0"
 tick 1 0 1
 tick 0 1 0
 counts "$HSET" "1, 0, 0, 1, 0, 0"
+# new sets do not make a running worker tick early: with a one-minute
+# tick (set while paused, so no tick of the old pace is pending), three
+# sets created back to back all stay INITIAL
+raw POST "$EMU_URL/_emulator/config" -d '{"async": {"tick_ms": 60000}}'
+raw POST "$EMU_URL/_emulator/config" -d '{"async": {"paused": false}}'
+QSETS=
+for n in 1 2 3; do
+	api POST $A/asyncadrequestsets -d name=queued-$n \
+		--data-urlencode "ad_specs=[{\"name\":\"q$n\",\"adset_id\":\"$SET\",\"creative\":{\"creative_id\":\"$S1\"}}]"
+	QSETS="$QSETS $(jq_py "d['id']")"
+done
+for q in $QSETS; do
+	counts "$q" "1, 1, 0, 0, 0, 0"
+done
 
 emu_stop
 echo ok
