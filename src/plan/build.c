@@ -269,6 +269,14 @@ static int add_create(struct builder *b, struct ads_plan_step *s,
 		q->digest =
 		        xstrdup(r->kind == ADS_KIND_IMAGE ? r->file->md5
 		                                          : r->file->sha256);
+		if (r->kind == ADS_KIND_VIDEO)
+			ads_strvec_pushf(
+			        &b->p->notes,
+			        "%s: adsctl cannot upload videos yet, so apply "
+			        "will fail this step and skip what needs it; "
+			        "upload %s in Ads Manager and write its id as "
+			        "the video_id",
+			        r->address, r->file->path);
 		if (r->kind == ADS_KIND_IMAGE)
 			ads_plan_step_add_change(s, "hash", NULL,
 			                         json_string(r->file->md5),
