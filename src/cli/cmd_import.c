@@ -180,6 +180,7 @@ static int run_import(struct ads_cli *cli)
 	struct written w = { ADS_STRVEC_INIT };
 	json_t *settings = NULL;
 	char *stack = NULL, *project_file = NULL, *api_version = NULL;
+	char *project_account = NULL; /* the project's, outlives p */
 	size_t labelled = 0;
 	bool have_project;
 	int rc, ret;
@@ -205,7 +206,8 @@ static int run_import(struct ads_cli *cli)
 			goto out;
 		}
 		if (!account)
-			account = p.model->settings.account;
+			account = project_account =
+			        xstrdup(p.model->settings.account);
 		if (*p.model->settings.stack)
 			stack = xstrdup(p.model->settings.stack);
 		api_version = xstrdup(p.model->settings.api_version);
@@ -342,6 +344,7 @@ out:
 	free(stack);
 	free(project_file);
 	free(api_version);
+	free(project_account);
 	return ret;
 }
 

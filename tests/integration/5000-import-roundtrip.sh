@@ -117,6 +117,12 @@ ls "$E/campaigns" >"$TEST_TMP/files"
 assert_eq "$(cat "$TEST_TMP/files")" "winter_sale.yaml" "the rest: winter only"
 grep -q "belongs to another stack" "$TEST_TMP/err" || fail "no note: $(cat "$TEST_TMP/err")"
 grep -q "the stack manages it already\|belongs to another stack" "$TEST_TMP/err" || fail "summer not noted"
+# into an existing project, the account comes from its adsctl.yaml (all
+# of it is managed now: nothing is left)
+A import "$E" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+assert_eq "$?" 1 "import without --account, nothing left"
+grep -q "nothing to import from act_5100" "$TEST_TMP/err" ||
+	fail "import without --account: $(cat "$TEST_TMP/err")"
 
 # existing manifests are not overwritten without --force
 api POST act_5100/campaigns -d "name=Winter Sale" -d objective=OUTCOME_TRAFFIC \
