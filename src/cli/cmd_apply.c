@@ -197,6 +197,8 @@ static int make_plan(struct apply_cmd *a)
 	}
 	if (rc)
 		return fail(a->cli, &err, rc);
+	if ((ret = ads_cli_check_prune(a->cli, &a->p, a->plan)))
+		return ret;
 	ads_plan_set_provenance(
 	        a->plan, a->p.model, a->prov.has_commit ? a->prov.commit : NULL,
 	        a->prov.branch, a->prov.dirty, (int64_t)time(NULL));

@@ -289,6 +289,64 @@ int ads_cli_fetch_live(struct ads_live **out, struct ads_cli *cli,
 	return ADS_EXIT_OK;
 }
 
+/*
+ * The steps that prune (remove live objects no longer declared): their
+ * number in *n, and the one with the shortest address (a parent rather
+ * than one of its ads), or NULL.
+ */
+static const struct ads_plan_step *
+first_prune(const struct ads_plan *plan, const struct ads_model *m, size_t *n)
+{
+	const struct ads_plan_step *first = NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		const struct ads_plan_step *s = &plan->steps[i];
+
+		if ((s->action != ADS_ACTION_ARCHIVE &&
+		     s->action != ADS_ACTION_DELETE) ||
+		    ads_model_find(m, s->address))
+			continue;
+		if (!first || strlen(s->address) < strlen(first->address))
+			first = s;
+		(*n)++;
+	}
+	return first;
+}
+
+int ads_cli_check_prune(struct ads_cli *cli, const struct ads_cli_project *p,
+                        const struct ads_plan *plan)
+{
+	const struct ads_plan_step *s;
+	size_t n;
+
+	for (size_t i = 0; i < p->diags.nr; i++) {
+		const struct ads_diag *d = &p->diags.v[i];
+		struct ads_error err = ADS_ERROR_INIT;
+
+		if (!d->rule || strcmp(d->rule, "project.include-empty"))
+			continue;
+		if (!(s = first_prune(plan, p->model, &n)))
+			return ADS_EXIT_OK;
+		ads_error_set(
+		        &err, ADS_EINVALID,
+		        "%s, and the plan would remove %zu live object%s "
+		        "no longer declared (such as %s): fix the pattern, "
+		        "or remove it from include if they are meant to "
+		        "go",
+		        d->msg, n, n == 1 ? "" : "s", s->address);
+		if (d->file) {
+			err.file = xstrdup(d->file);
+			err.line = d->line;
+			err.col = d->col;
+		}
+		ads_cli_print_error(cli, &err);
+		ads_error_release(&err);
+		return ADS_EXIT_INVALID;
+	}
+	return ADS_EXIT_OK;
+}
+
 int ads_cli_make_plan(struct ads_plan **out, struct ads_cli *cli,
                       struct ads_cli_project *p, struct ads_cli_conn *c,
                       const struct ads_cli_plan_options *opt)
@@ -309,6 +367,8 @@ int ads_cli_make_plan(struct ads_plan **out, struct ads_cli *cli,
 		                          : ads_cli_exit_code(rc);
 		goto out;
 	}
+	if ((ret = ads_cli_check_prune(cli, p, plan)))
+		goto out;
 	if (opt && opt->validate_remote &&
 	    (rc = ads_plan_validate_remote(plan, c->graph, live, &err))) {
 		ads_cli_print_error(cli, &err);

@@ -74,6 +74,14 @@ struct ads_cli_plan_options {
  * maps it and builds the plan. Returns an exit code (errors printed);
  * *out is owned by the caller on success.
  */
+/*
+ * Refuses a plan that prunes (archives or deletes live objects no longer
+ * declared) while an include pattern of the project matches no files: a
+ * mistyped folder would otherwise remove what its files declare. Returns
+ * ADS_EXIT_INVALID (the error printed at the pattern) or ADS_EXIT_OK.
+ */
+int ads_cli_check_prune(struct ads_cli *cli, const struct ads_cli_project *p,
+                        const struct ads_plan *plan);
 int ads_cli_make_plan(struct ads_plan **out, struct ads_cli *cli,
                       struct ads_cli_project *p, struct ads_cli_conn *c,
                       const struct ads_cli_plan_options *opt);

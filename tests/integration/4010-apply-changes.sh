@@ -15,11 +15,15 @@ cp "$ADS_SOURCE_DIR/examples/simple-traffic/assets/spring-tote-1200x628.png" \
 cp "$ADS_SOURCE_DIR/examples/simple-traffic/assets/spring-sneaker-1200x628.png" \
 	"$P/assets/b.png"
 
-settings() { # prune
+settings() { # prune [audiences: yes|no]
+	# (no audiences/*.yaml once its last file is gone: plan refuses to
+	# prune while an include pattern matches nothing)
+	aud=", audiences/*.yaml"
+	[ "${2:-yes}" = yes ] || aud=
 	cat >"$P/adsctl.yaml" <<EOF
 stack: it-changes
 account: act_4010
-include: [campaigns/*.yaml, creatives/*.yaml, audiences/*.yaml]
+include: [campaigns/*.yaml, creatives/*.yaml$aud]
 prune: $1
 EOF
 }
@@ -205,7 +209,7 @@ api GET "$AUD?fields=id"
 assert_eq "$STATUS" 200 "kept audience"
 
 # --- prune: delete (the audience, and a removed ad)
-settings delete
+settings delete no
 by_label ads campaigns.spring.ad_sets.a.ads.ad_a
 AD_A=$(jq_py "d[0]['id']")
 campaign 2600 30 yes no no
@@ -217,7 +221,7 @@ api GET "$AUD?fields=id"
 expect_error 400 100 33
 
 # --- prune: archive (an ad set no longer declared, with its ad)
-settings archive
+settings archive no
 by_label adsets campaigns.spring.ad_sets.b
 SET_B=$(jq_py "d[0]['id']")
 campaign 2600 30 no no no

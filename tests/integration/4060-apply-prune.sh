@@ -202,4 +202,23 @@ assert_eq "$(status_of campaigns.two.ad_sets.f.ads.f2)" DELETED "ad f2"
 assert_eq "$(status_of campaigns.two.ad_sets.f.ads.f1)" DELETED "ad f1"
 api GET "act_4060/ads?fields=id&effective_status=%5B%22ARCHIVED%22%5D"
 check "not d['data']" "no archived ad listed"
+
+# a mistyped include folder would make campaign one undeclared: plan and
+# apply refuse to prune then (exit 3, at the pattern), and send nothing
+sed -i 's|campaigns/\*.yaml|campaign/*.yaml|' "$P/adsctl.yaml"
+"$ADSCTL" --api-url "$EMU_URL" validate "$P" >"$TEST_TMP/out" 2>&1 ||
+	fail "an include matching nothing is a warning for validate"
+grep -q "warning: include pattern 'campaign/\*.yaml' matches no files" \
+	"$TEST_TMP/out" || fail "validate warns: $(cat "$TEST_TMP/out")"
+"$ADSCTL" --api-url "$EMU_URL" plan "$P" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+assert_eq "$?" 3 "plan that would prune with an empty include"
+grep -q "adsctl.yaml:3:11: error: include pattern 'campaign/\*.yaml' matches no files, and the plan would remove 3 live objects no longer declared (such as campaigns.one)" \
+	"$TEST_TMP/err" || fail "the refusal: $(cat "$TEST_TMP/err")"
+raw POST "$EMU_URL/_emulator/stats/reset"
+"$ADSCTL" --api-url "$EMU_URL" apply --auto-approve "$P" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+assert_eq "$?" 3 "apply that would prune with an empty include"
+raw GET "$EMU_URL/_emulator/stats"
+check "not any(k.startswith('POST') or k.startswith('DELETE') for k in d['by_route'])" \
+	"nothing written"
+assert_eq "$(status_of campaigns.one)" ACTIVE "campaign one untouched"
 emu_stop
