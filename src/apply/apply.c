@@ -20,6 +20,7 @@
 #include "apply/upload.h"
 #include "graph/decode.h"
 #include "graph/write.h"
+#include "plan/remote.h"
 #include "util/buf.h"
 #include "util/interrupt.h"
 #include "util/json.h"
@@ -442,6 +443,8 @@ static void finish(struct run *r, size_t i, enum ads_apply_state st,
 	ads_error_release(&o->err);
 	if (e && st != ADS_APPLY_DONE)
 		ads_error_copy(&o->err, e);
+	if (st == ADS_APPLY_FAILED && (o->err.api_code || o->err.api_blame))
+		ads_plan_step_locate(&r->p->steps[i], &o->err);
 	o->ms = x->started ? now_ms() - x->t0 : 0;
 	if (st == ADS_APPLY_DONE && !o->id && r->p->steps[i].id)
 		o->id = xstrdup(r->p->steps[i].id);

@@ -64,7 +64,7 @@ struct check {
 	size_t step;
 };
 
-static void locate(struct ads_error *err, const struct ads_plan_step *s)
+void ads_plan_step_locate(const struct ads_plan_step *s, struct ads_error *err)
 {
 	struct ads_srcloc loc;
 	char *ptr = NULL;
@@ -117,7 +117,7 @@ static void on_result(void *ctx, struct ads_graph_result *res)
 	if (!r->err.msg)
 		ads_error_set(&r->err, ADS_EUNKNOWN,
 		              "no answer from the API for this request");
-	locate(&r->err, &p->steps[c->step]);
+	ads_plan_step_locate(&p->steps[c->step], &r->err);
 }
 
 /* The campaign an ad set write belongs to, for the batch rule. */

@@ -25,4 +25,12 @@ int ads_plan_validate_remote(struct ads_plan *p, struct ads_graph *g,
                              const struct ads_live *live,
                              struct ads_error *err);
 
+/*
+ * Points a Graph error of step s at the manifest: the value of the field
+ * Graph blamed (blame_field_specs), or the resource itself; nothing when
+ * the step has no resource (a plan loaded from JSON, an undeclared
+ * object).
+ */
+void ads_plan_step_locate(const struct ads_plan_step *s, struct ads_error *err);
+
 #endif

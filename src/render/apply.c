@@ -58,6 +58,27 @@ static void api_details(struct ads_buf *out, const struct ads_error *e)
 	ads_buf_addch(out, ']');
 }
 
+/*
+ * Meta's words for the user and where in the manifests the problem is, on
+ * a line of their own: "    campaigns/a.yaml:17:23: Budget Is Too Low: ...".
+ */
+static void user_detail(struct ads_buf *out, const struct ads_error *e,
+                        const char *indent)
+{
+	if (!e->api_user_msg && !e->api_user_title && !e->file)
+		return;
+	ads_buf_addf(out, "\n%s", indent);
+	if (e->file)
+		ads_buf_addf(out, "%s:%u:%u: ", e->file, e->line, e->col);
+	if (e->api_user_title)
+		ads_buf_addf(out, "%s%s", e->api_user_title,
+		             e->api_user_msg ? ": " : "");
+	if (e->api_user_msg)
+		ads_buf_addstr(out, e->api_user_msg);
+	else if (!e->api_user_title)
+		ads_buf_addstr(out, "here");
+}
+
 void ads_render_apply_step(struct ads_buf *out, const struct ads_plan *p,
                            size_t i, const struct ads_apply_step *r,
                            const struct ads_style *st)
@@ -95,6 +116,7 @@ void ads_render_apply_step(struct ads_buf *out, const struct ads_plan *p,
 		                                          : "outcome unknown",
 		             r->err.msg ? r->err.msg : "no reason given");
 		api_details(out, &r->err);
+		user_detail(out, &r->err, "    ");
 		break;
 	case ADS_APPLY_SKIPPED:
 	case ADS_APPLY_PENDING:
@@ -141,13 +163,7 @@ static size_t list(struct ads_buf *out, const struct ads_plan *p,
 		    o->err.msg) {
 			ads_buf_addf(out, "\n      %s", o->err.msg);
 			api_details(out, &o->err);
-			if (o->err.api_user_msg)
-				ads_buf_addf(out, "\n      %s%s%s",
-				             o->err.api_user_title
-				                     ? o->err.api_user_title
-				                     : "",
-				             o->err.api_user_title ? ": " : "",
-				             o->err.api_user_msg);
+			user_detail(out, &o->err, "      ");
 		} else if (state == ADS_APPLY_SKIPPED && o->err.msg &&
 		           activations != 1) {
 			ads_buf_addf(out, ": %s", o->err.msg);

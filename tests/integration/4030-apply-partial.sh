@@ -28,6 +28,14 @@ grep -q 'campaigns.spring_traffic.ad_sets.dach_25_54 (create ad_set)' "$TEST_TMP
 	fail "failed step not listed: $(cat "$TEST_TMP/out")"
 grep -q 'code 100' "$TEST_TMP/failed" && grep -q 'fbtrace_id' "$TEST_TMP/failed" ||
 	fail "Meta's error not shown: $(cat "$TEST_TMP/failed")"
+# Meta's words for the user, at the manifest value it blamed, in the
+# summary and on the step's own line
+BUDGET_LINE=$(grep -n 'daily_budget:' "$P/campaigns/spring-traffic.yaml" | cut -d: -f1)
+grep -q "campaigns/spring-traffic.yaml:$BUDGET_LINE:23: Budget Is Too Low: " "$TEST_TMP/failed" ||
+	fail "the blamed field's location and Meta's message: $(cat "$TEST_TMP/failed")"
+grep -A1 '^x campaigns.spring_traffic.ad_sets.dach_25_54: create failed' "$TEST_TMP/err" |
+	grep -q "spring-traffic.yaml:$BUDGET_LINE:23: Budget Is Too Low: " ||
+	fail "the step line: $(cat "$TEST_TMP/err")"
 grep -q '^Skipped' "$TEST_TMP/out" && grep -q '^Not activated' "$TEST_TMP/out" ||
 	fail "skipped and held-back steps not listed: $(cat "$TEST_TMP/out")"
 # nothing delivers: the campaign exists, paused; no ad set, no ad
