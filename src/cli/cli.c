@@ -32,8 +32,8 @@ const struct ads_opt ads_global_opts[] = {
 	  ".adsctl/emulator.json)",
 	  0 },
 	{ "token-file", 0, "FILE",
-	  "read the access token from FILE (must not be group/world "
-	  "readable)",
+	  "read the access token from FILE instead of ADSCTL_ACCESS_TOKEN "
+	  "(must not be group/world readable)",
 	  0 },
 	{ "color", 0, "WHEN", "colour output: auto, always or never", 0 },
 	{ "quiet", 'q', NULL, "print only data and errors", 0 },

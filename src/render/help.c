@@ -121,6 +121,17 @@ static void overview(struct ads_buf *out, const struct ads_cmd *const *cmds,
 	option_lines(out, global);
 	ads_buf_addstr(
 	        out,
+	        "\nEnvironment:\n"
+	        "  ADSCTL_ACCESS_TOKEN       the Graph API access token (a "
+	        "system user token\n"
+	        "                            with ads_management); never "
+	        "printed or stored\n"
+	        "  ADSCTL_APP_SECRET         the app secret: every call then "
+	        "carries\n"
+	        "                            appsecret_proof\n"
+	        "  ADSCTL_API_URL            the Graph API base URL (as "
+	        "--api-url)\n"
+	        "  NO_COLOR                  no colour unless --color=always\n"
 	        "\nExit status: 0 success or no changes, 1 error, 2 changes "
 	        "present,\n3 invalid manifests, 4 API or authentication "
 	        "error, 5 apply partly\nfailed, 64 usage error, 130 "

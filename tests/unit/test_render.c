@@ -211,6 +211,20 @@ static void test_help_wraps(void **state)
 	assert_non_null(strstr(b.buf, "ordered steps.\nSecond paragraph "));
 	assert_non_null(strstr(b.buf, "account through the Graph API"));
 	ads_buf_release(&b);
+
+	/* the overview names the environment a user must set */
+	ads_render_help(&b, cmds, NULL, opts);
+	for (line = b.buf; *line;) {
+		const char *nl = strchr(line, '\n');
+
+		assert_non_null(nl);
+		assert_true(nl - line <= 79);
+		line = nl + 1;
+	}
+	assert_non_null(strstr(b.buf, "\nEnvironment:\n"));
+	assert_non_null(strstr(b.buf, "  ADSCTL_ACCESS_TOKEN "));
+	assert_non_null(strstr(b.buf, "  ADSCTL_APP_SECRET "));
+	ads_buf_release(&b);
 }
 
 int main(void)
