@@ -212,8 +212,9 @@ const struct ads_cmd ads_cmd_drift = {
 	        "manifests moved on since the baseline). The baseline is "
 	        "--baseline REV, else the commit of the last successful "
 	        "apply recorded in .adsctl/journal/, else HEAD. Exits 0 when "
-	        "nothing differs, 2 when something does, 1 on errors: made "
-	        "for cron.",
+	        "nothing differs, 2 when something does, and another code on "
+	        "errors (3 invalid manifests, 4 API or authentication, 1 "
+	        "other): made for cron.",
 	.opts = drift_opts,
 	.run = run_drift,
 };

@@ -18,7 +18,9 @@ static const struct ads_opt plan_opts[] = {
 	  0 },
 	{ "format", 0, "FORMAT", "output format: text, markdown or json", 0 },
 	{ "detailed-exitcode", 0, NULL,
-	  "exit 0 when nothing changes, 2 when something does, 1 on error", 0 },
+	  "exit 0 when nothing changes, 2 when something does (errors "
+	  "keep their own codes)",
+	  0 },
 	{ "target", 0, "ADDR",
 	  "plan only this resource, what is below it and what it needs", 0 },
 	{ "validate-remote", 0, NULL,
