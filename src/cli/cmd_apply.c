@@ -22,6 +22,7 @@
 #include "render/apply.h"
 #include "render/plan_text.h"
 #include "util/buildinfo.h"
+#include "util/fs.h"
 #include "util/interrupt.h"
 #include "util/json.h"
 #include "vcs/vcs.h"
@@ -378,6 +379,18 @@ static int run_apply(struct ads_cli *cli)
 	if (ads_args_pos(&cli->args, 2))
 		return ads_cli_usage_error(cli, "apply takes at most two "
 		                                "arguments");
+	if (a.plan_file && !arg1) {
+		char *pf = ads_path_join(a.dir, ADS_PROJECT_FILE);
+		bool here = ads_file_exists(pf);
+
+		free(pf);
+		if (!here)
+			return ads_cli_usage_error(
+			        cli,
+			        "no adsctl.yaml in '.': give the project the plan "
+			        "is for: adsctl apply %s DIR",
+			        a.plan_file);
+	}
 	if (a.plan_file && ads_args_get(&cli->args, "target"))
 		return ads_cli_usage_error(
 		        cli,
@@ -462,7 +475,9 @@ const struct ads_cmd ads_cmd_apply = {
 	        "PLANFILE (saved by 'adsctl plan -o'), applies that plan to "
 	        "the project in DIR (default: the current directory) and "
 	        "refuses it when the manifests, the commit or a live object "
-	        "it touches changed since it was made. Every step is "
+	        "it touches changed since it was made; it does not ask "
+	        "again (the review of the saved plan is the confirmation). "
+	        "Every step is "
 	        "recorded in .adsctl/journal/. Exits 5 when some steps "
 	        "failed (run apply again to finish: it re-plans from the "
 	        "live account), 130 when interrupted.",

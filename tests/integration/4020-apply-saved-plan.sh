@@ -30,6 +30,11 @@ refused() { # what pattern: apply the saved plan, expect a refusal
 
 # --- the plan is applied as saved, from another directory
 A plan "$P" -o "$TEST_TMP/plan.json" >/dev/null 2>&1 || fail "plan -o"
+# without the project's directory, from outside it: told to give it
+(cd "$TEST_TMP" && A apply plan.json </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err")
+assert_eq "$?" 64 "apply PLANFILE outside the project"
+grep -q "give the project the plan is for: adsctl apply plan.json DIR" "$TEST_TMP/err" ||
+	fail "the hint: $(cat "$TEST_TMP/err")"
 (cd "$TEST_TMP" && A apply plan.json "$P" </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err")
 rc=$?
 [ $rc -eq 0 ] || { cat "$TEST_TMP/out" "$TEST_TMP/err" >&2; fail "apply plan.json exited $rc"; }
