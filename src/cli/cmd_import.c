@@ -306,15 +306,30 @@ static int run_import(struct ads_cli *cli)
 
 		for (size_t i = 0; i < imp->nobjs; i++)
 			n[imp->objs[i].kind]++;
-		ads_buf_addf(
-		        &b,
-		        "Imported %zu campaigns, %zu ad sets, %zu ads, %zu "
-		        "creatives and %zu audiences of %s into %s (stack "
-		        "'%s', %zu files); %zu objects labelled.\n",
-		        n[ADS_KIND_CAMPAIGN], n[ADS_KIND_AD_SET],
-		        n[ADS_KIND_AD], n[ADS_KIND_CREATIVE],
-		        n[ADS_KIND_AUDIENCE], account, dir, stack, w.paths.nr,
-		        labelled);
+		static const struct {
+			enum ads_kind kind;
+			const char *one, *many, *sep;
+		} words[] = {
+			{ ADS_KIND_CAMPAIGN, "campaign", "campaigns", "" },
+			{ ADS_KIND_AD_SET, "ad set", "ad sets", ", " },
+			{ ADS_KIND_AD, "ad", "ads", ", " },
+			{ ADS_KIND_CREATIVE, "creative", "creatives", ", " },
+			{ ADS_KIND_AUDIENCE, "audience", "audiences", " and " },
+		};
+
+		ads_buf_addstr(&b, "Imported ");
+		for (size_t k = 0; k < ADS_ARRAY_SIZE(words); k++) {
+			size_t cnt = n[words[k].kind];
+
+			ads_buf_addf(&b, "%s%zu %s", words[k].sep, cnt,
+			             cnt == 1 ? words[k].one : words[k].many);
+		}
+		ads_buf_addf(&b,
+		             " of %s into %s (stack '%s', %zu file%s); %zu "
+		             "object%s labelled.\n",
+		             account, dir, stack, w.paths.nr,
+		             w.paths.nr == 1 ? "" : "s", labelled,
+		             labelled == 1 ? "" : "s");
 		ads_cli_out(cli, &b);
 		ads_buf_release(&b);
 	}

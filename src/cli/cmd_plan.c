@@ -63,10 +63,14 @@ static int save_plan(struct ads_cli *cli, const struct ads_plan *plan,
 		ads_cli_print_error(cli, &err);
 		rc = ADS_EXIT_ERROR;
 	} else {
-		ads_report(&cli->reporter, ADS_REPORT_INFO,
-		           "saved the plan to %s (apply it with 'adsctl apply "
-		           "%s')",
-		           path, path);
+		ads_report(
+		        &cli->reporter, ADS_REPORT_INFO,
+		        "saved the plan to %s (apply it with 'adsctl%s apply "
+		        "%s')",
+		        path,
+		        ads_args_has(&cli->args, "emulator") ? " --emulator"
+		                                             : "",
+		        path);
 	}
 	ads_buf_release(&b);
 	ads_error_release(&err);
