@@ -17,6 +17,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# Node.js and npm, for the test that drives Meta's Node SDK against the
+# emulator (tests/sdk), only when the machine has none: a Node.js of its
+# own (from NodeSource, say) is kept, Debian's would conflict with it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	PKGS="$PKGS nodejs npm"
+fi
+
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # shellcheck disable=SC2086
