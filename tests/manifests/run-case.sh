@@ -62,4 +62,28 @@ if [ -s "$work.err" ]; then
 	cat "$work.err" >&2
 	status=1
 fi
+# with an expected.json, `validate --format json` too: the same exit code,
+# that document on stdout, nothing on stderr
+if [ -f "$case_dir/expected.json" ]; then
+	set +e
+	(cd "$work" && "$ADSCTL" validate --format json) >"$work.json" 2>"$work.err"
+	rc=$?
+	set -e
+	if [ "${ADS_UPDATE_GOLDEN:-}" = 1 ]; then
+		cp "$work.json" "$case_dir/expected.json"
+	fi
+	if ! diff -u "$case_dir/expected.json" "$work.json"; then
+		echo "$name: --format json differs from expected.json (above)" >&2
+		status=1
+	fi
+	if [ "$rc" -ne "$want" ]; then
+		echo "$name: --format json: exit code $rc, expected $want" >&2
+		status=1
+	fi
+	if [ -s "$work.err" ]; then
+		echo "$name: --format json: unexpected stderr:" >&2
+		cat "$work.err" >&2
+		status=1
+	fi
+fi
 exit $status
