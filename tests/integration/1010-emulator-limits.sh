@@ -110,6 +110,67 @@ case "$A" in *"500/"* | *"400/"* | *" 502"* | *" 503"*) ;; *) fail "no faults in
 raw GET "$EMU_URL/_emulator/stats"
 check "d['faults']['transient'] + d['faults']['http_5xx'] > 0"
 
+# --- each transient error, one by one, in its documented shape: at rate 1
+# every call fails, with a code drawn from the seed and the call number;
+# shapes.py checks every answer (a single interpreter for speed)
+cat >"$TEST_TMP/shapes.py" <<'PY'
+import json, sys
+SHAPES = {  # code: (HTTP status, subcode, is_transient, message)
+    1: (500, None, True, "An unknown error occurred"),
+    2: (500, None, True,
+        "An unexpected error has occurred. Please retry your request later."),
+    17: (400, 2446079, False, "(#17) User request limit reached"),
+    613: (400, None, False,
+          "(#613) Calls to this api have exceeded the rate limit."),
+}
+codes = []
+for status, body in json.load(sys.stdin):
+    e = json.loads(body)["error"]
+    want = SHAPES.get(e["code"])
+    got = (status, e.get("error_subcode"), e["is_transient"], e["message"])
+    assert got == want, "code %s: %r, documented %r" % (e["code"], got, want)
+    assert e["type"] == "OAuthException" and e["fbtrace_id"], e
+    codes.append(e["code"])
+assert sorted(set(codes)) == sorted(SHAPES), "not every code: %s" % codes
+print(*codes)
+PY
+transient_seq() {
+	raw POST "$EMU_URL/_emulator/reset"
+	raw POST "$EMU_URL/_emulator/config" -d "{\"seed\": $1, \"faults\": {\"transient\": 1, \"http_5xx\": 0}}"
+	n=0
+	answers=""
+	while [ $n -lt 16 ]; do
+		api POST act_16/adlabels -d name=t$n
+		mv "$RESP_FILE" "$TEST_TMP/answer.$n"
+		answers="$answers $STATUS $TEST_TMP/answer.$n"
+		n=$((n + 1))
+	done
+	# shellcheck disable=SC2086 # status, file pairs
+	$PY -c 'import json,sys;a=sys.argv[1:];print(json.dumps([[int(a[i]), open(a[i+1]).read()] for i in range(0, len(a), 2)]))' \
+		$answers | $PY "$TEST_TMP/shapes.py" ||
+		fail "transient errors (seed $1)"
+}
+A=$(transient_seq 5) || exit 1
+B=$(transient_seq 5) || exit 1
+assert_eq "$A" "$B" "same seed, same transient codes"
+raw GET "$EMU_URL/_emulator/stats"
+check "d['faults']['transient'] == 16" "every call got a transient error"
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"transient": 0}}'
+api GET "act_16/adlabels"
+check "d['data'] == []" "no write was executed"
+# batch items get the same errors, in the item's code and body
+raw POST "$EMU_URL/_emulator/reset"
+raw POST "$EMU_URL/_emulator/config" -d '{"seed": 5, "faults": {"transient": 1}}'
+BATCH=$($PY -c 'import json;print(json.dumps([{"method":"POST","relative_url":"act_16/adlabels","body":"name=b%d" % i} for i in range(16)]))')
+raw POST "$EMU_URL/v25.0/" -d "access_token=$TOKEN" --data-urlencode "batch=$BATCH"
+assert_eq "$STATUS" 200 "the batch request itself"
+C=$(jq_py "[[x['code'], x['body']] for x in d]" | $PY "$TEST_TMP/shapes.py") ||
+	fail "transient errors in batch items"
+assert_eq "$C" "$A" "batch items draw from the same call sequence"
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"transient": 0}}'
+api GET "act_16/adlabels"
+check "d['data'] == []" "no batch item was executed"
+
 # --- http_5xx also fails a batch request itself, before any item runs,
 # from a sequence of its own: the same seed, the same batches fail
 batch_seq() {
