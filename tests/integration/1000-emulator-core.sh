@@ -1,5 +1,6 @@
 # The emulator's core: auth, CRUD of campaigns/ad sets/ads/creatives,
-# read-backs, paging to the end, batch references, admin endpoints.
+# read-backs, paging to the end, the maximum page size, batch references,
+# admin endpoints.
 . "$(dirname "$0")/lib.sh"
 
 emu_start
@@ -179,6 +180,50 @@ check "d['batch_requests'] == 3 and d['batch_items'] == 63 and d['graph_calls'] 
 raw GET "$EMU_URL/_emulator/state"
 check "any(o['id'] == '$ADSET' and o['fields']['status'] == 'DELETED' for o in d['objects'])" \
 	"state includes deleted objects"
+
+# --- the maximum page size: a limit above paging.max_limit (5000) is
+# capped, not refused, and paging.next goes on from there; 5001 labels,
+# made by 101 batches in one interpreter (curl per batch is slower)
+$PY - "$EMU_URL/v25.0/" "$TOKEN" <<'PY' || fail "5001 labels"
+import json, sys, urllib.parse, urllib.request
+url, token = sys.argv[1], sys.argv[2]
+for start in range(0, 5001, 50):
+    batch = [{"method": "POST", "relative_url": "act_4/adlabels",
+              "body": "name=label-%d" % i}
+             for i in range(start, min(start + 50, 5001))]
+    body = urllib.parse.urlencode({"access_token": token,
+                                   "batch": json.dumps(batch)}).encode()
+    items = json.load(urllib.request.urlopen(url, body))
+    assert all(x["code"] == 200 for x in items), items
+PY
+api GET "act_4/adlabels?fields=id&limit=5001"
+assert_eq "$STATUS" 200 "limit 5001"
+check "len(d['data']) == 5000 and 'next' in d['paging']" "limit 5001: capped at 5000"
+api GET "act_4/adlabels?fields=id&limit=99999999999999999999"
+assert_eq "$STATUS" 200 "a limit beyond any integer"
+check "len(d['data']) == 5000" "a limit beyond any integer: capped at 5000"
+NEXT=$(jq_py "d['paging']['next']")
+mv "$RESP_FILE" "$TEST_TMP/first-page"
+raw GET "$NEXT"
+assert_eq "$STATUS" 200 "the page after a capped page"
+check "len(d['data']) == 1 and 'next' not in d['paging']" \
+	"next continues after the capped page, to the 5001st label"
+check "d['data'][0]['id'] not in {x['id'] for x in json.load(open('$TEST_TMP/first-page'))['data']}" \
+	"the page after a capped page repeats nothing"
+api GET "act_4?fields=adlabels.limit(5001){id}"
+check "len(d['adlabels']['data']) == 5000 and 'next' in d['adlabels']['paging']" \
+	"a nested edge is capped too"
+# the cap is a runtime setting; a capped page that is still too large in
+# bytes fails as any page does (code 1, HTTP 500)
+raw POST "$EMU_URL/_emulator/config" -d '{"paging": {"max_limit": 3}}'
+api GET "act_4/adlabels?fields=id&limit=10"
+check "len(d['data']) == 3 and 'next' in d['paging']" "max_limit set at runtime"
+raw POST "$EMU_URL/_emulator/config" -d '{"paging": {"max_limit": 5000, "max_page_bytes": 200000}}'
+api GET "act_4/adlabels?fields=id&limit=100000"
+assert_eq "$STATUS" 200 "5000 ids fit in 200000 bytes"
+api GET "act_4/adlabels?fields=id,name,created_time&limit=100000"
+expect_error 500 1
+check "'reduce the amount of data' in d['error']['message']"
 
 emu_stop
 echo "ok"
