@@ -96,6 +96,24 @@ assert end["event"] == "apply_end" and end["interrupted"] and not end["ok"], end
 assert end["steps"]["not_attempted"] > 0, end
 assert any(r["event"] == "step" and r["result"] == "done" for r in recs)
 EOF
+# what was in flight at the signal was waited for and recorded: once any
+# request still travelling has landed, every object of the account is a
+# step the journal records as done, with its id
+sleep 0.5
+raw GET "$EMU_URL/_emulator/state" && cp "$RESP_FILE" "$TEST_TMP/state-int.json"
+$PY - "$R" "$TEST_TMP/state-int.json" <<'EOF' || fail "an object made by the interrupted run is not in its journal"
+import glob, json, sys
+recs = [json.loads(l) for f in glob.glob(sys.argv[1] + "/.adsctl/journal/*.jsonl")
+        for l in open(f)]
+done = {r["id"] for r in recs if r.get("event") == "step"
+        and r.get("result") == "done" and r.get("id")}
+state = json.load(open(sys.argv[2]))
+made = {o["id"] for o in state["objects"] if o.get("account") == "act_4032"
+        and o["kind"] in ("campaign", "adset", "ad", "adcreative")
+        and not o.get("gone")}
+assert made, "the interrupted run made nothing"
+assert made <= done, sorted(made - done)
+EOF
 raw POST "$EMU_URL/_emulator/config" -d '{"latency_ms": 0}'
 A apply --auto-approve "$R" >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
 	{ cat "$TEST_TMP/out" "$TEST_TMP/err" >&2; fail "rerun after interrupt exited $?"; }
