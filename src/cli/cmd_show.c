@@ -4,6 +4,8 @@
  */
 #include "cli/commands.h"
 
+#include <string.h>
+
 #include "cli/connect.h"
 #include "plan/plan.h"
 #include "util/json.h"
@@ -45,6 +47,26 @@ static int run_show(struct ads_cli *cli)
 		              ? ADS_EXIT_ERROR
 		              : ads_cli_exit_code(rc);
 		goto out;
+	}
+	if ((!format || !strcmp(format, "text")) && cli->verbosity >= 0) {
+		/* which account and which revision the plan is of; json and
+		 * markdown carry these themselves */
+		struct ads_buf b = ADS_BUF_INIT;
+
+		ads_buf_addf(&b, "Plan of stack '%s' on %s", plan->stack,
+		             plan->account);
+		if (plan->commit)
+			ads_buf_addf(&b, ", made at commit %.7s%s%s%s",
+			             plan->commit, plan->branch ? " (" : "",
+			             plan->branch ? plan->branch : "",
+			             plan->branch ? ")" : "");
+		if (plan->dirty)
+			ads_buf_addstr(&b, " with uncommitted changes");
+		if (plan->created)
+			ads_buf_addf(&b, " on %s", plan->created);
+		ads_buf_addstr(&b, "\n\n");
+		ads_cli_out(cli, &b);
+		ads_buf_release(&b);
 	}
 	ads_cli_output_plan(cli, plan, format);
 out:

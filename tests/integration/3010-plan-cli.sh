@@ -79,7 +79,10 @@ check "d['project_digest'] and len(d['project_digest']) == 64" \
 check "d['created'].endswith('+0000')" "saved plan creation time"
 run show "$TEST_TMP/plan.json"
 expect_rc 0 "show"
-cmp -s "$TEST_TMP/out" "$TEST_TMP/plan.txt" ||
+# a line saying which account and when, then what plan printed
+head -1 "$TEST_TMP/out" | grep -q "^Plan of stack '[a-z-]*' on act_[0-9]* .*on 20[0-9-]*T" ||
+	fail "show's header: $(head -1 "$TEST_TMP/out")"
+tail -n +3 "$TEST_TMP/out" | cmp -s - "$TEST_TMP/plan.txt" ||
 	fail "show does not print what plan printed"
 run show --format json "$TEST_TMP/plan.json"
 expect_rc 0 "show --format json"
