@@ -29,7 +29,7 @@ asan-test:
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest $(CTEST_FLAGS) -LE slow
+		ctest $(CTEST_FLAGS)
 
 check: test asan-test
 
