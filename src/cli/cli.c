@@ -35,6 +35,8 @@ const struct ads_opt ads_global_opts[] = {
 	  "read the access token from FILE instead of ADSCTL_ACCESS_TOKEN "
 	  "(must not be group/world readable)",
 	  0 },
+	{ "parallel", 0, "N",
+	  "Graph API requests in flight at once (default 4, at most 16)", 0 },
 	{ "color", 0, "WHEN", "colour output: auto, always or never", 0 },
 	{ "quiet", 'q', NULL, "print only data and errors", 0 },
 	{ "verbose", 'v', NULL, "print more detail (repeat for more)",

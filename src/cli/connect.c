@@ -123,6 +123,7 @@ int ads_cli_connect(struct ads_cli_conn *c, struct ads_cli *cli,
 	const char *env = getenv("ADSCTL_ACCESS_TOKEN");
 	const char *secret = getenv("ADSCTL_APP_SECRET");
 	const char *retry_delay = ads_args_get(&cli->args, "retry-delay");
+	const char *parallel = ads_args_get(&cli->args, "parallel");
 	bool emulator = ads_args_has(&cli->args, "emulator");
 	char *token = NULL;
 	int rc = 0, ret = ADS_EXIT_OK;
@@ -187,6 +188,21 @@ int ads_cli_connect(struct ads_cli_conn *c, struct ads_cli *cli,
 		 * after a throttling error */
 		cfg.backoff_base_ms = ms;
 		cfg.governor.throttle_base_ms = ms;
+	}
+	if (parallel) {
+		char *end;
+		long n = strtol(parallel, &end, 10);
+
+		if (*end || !*parallel || n < 1 || n > 16) {
+			ret = ads_cli_usage_error(
+			        cli,
+			        "--parallel takes a number of "
+			        "requests (1-16), not '%s'",
+			        parallel);
+			ads_cli_disconnect(c, cli);
+			goto out;
+		}
+		cfg.max_in_flight = (unsigned)n;
 	}
 	rc = ads_graph_new(&c->graph, &cfg, &err);
 	if (rc)

@@ -42,6 +42,17 @@ chmod 644 "$TEST_TMP/token"
 run plan --api-url "$EMU_URL" --token-file "$TEST_TMP/token" "$PROJ"
 expect_rc 4 "plan with a world-readable token file"
 expect_err "chmod 600"
+
+# --parallel N: how many requests are in flight (each takes a connection)
+ADSCTL_ACCESS_TOKEN=$SECRET run --parallel 0 plan --api-url "$EMU_URL" "$PROJ"
+expect_rc 64 "--parallel 0"
+expect_err "--parallel takes a number of requests (1-16)"
+for n in 1 2; do
+	ADSCTL_ACCESS_TOKEN=$SECRET run --parallel $n -v plan --api-url "$EMU_URL" "$PROJ"
+	expect_rc 0 "--parallel $n"
+	grep -q "Graph calls, $n HTTP requests, 1 round trips" "$TEST_TMP/err" ||
+		fail "--parallel $n: $(grep 'round trips' "$TEST_TMP/err")"
+done
 chmod 600 "$TEST_TMP/token"
 
 # a wrong token: an API error, exit 4
