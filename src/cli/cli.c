@@ -450,7 +450,7 @@ static int show_help(struct ads_cli *cli, const struct ads_cmd *cmd, FILE *f)
 	return ADS_EXIT_OK;
 }
 
-static int unknown_command(struct ads_cli *cli, const char *name)
+int ads_cli_unknown_command(struct ads_cli *cli, const char *name)
 {
 	const char *names[64];
 	size_t n = 0;
@@ -490,7 +490,7 @@ int ads_cli_main(int argc, char **argv)
 	if (cmdidx > 0) {
 		cli.cmd = find_cmd(argv[cmdidx]);
 		if (!cli.cmd) {
-			rc = unknown_command(&cli, argv[cmdidx]);
+			rc = ads_cli_unknown_command(&cli, argv[cmdidx]);
 			goto out;
 		}
 	}

@@ -58,6 +58,8 @@ void ads_cli_out(struct ads_cli *cli, const struct ads_buf *b);
 void ads_cli_err(struct ads_cli *cli, const struct ads_buf *b);
 /* Prints an error (and its API details) to stderr. */
 void ads_cli_print_error(struct ads_cli *cli, const struct ads_error *err);
+/* Says name is not a command, with a "did you mean"; ADS_EXIT_USAGE. */
+int ads_cli_unknown_command(struct ads_cli *cli, const char *name);
 /* Prints "adsctl: error: msg" and returns ADS_EXIT_USAGE. */
 int ads_cli_usage_error(struct ads_cli *cli, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));

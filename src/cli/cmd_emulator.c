@@ -41,8 +41,9 @@ static int run_emulator(struct ads_cli *cli)
 		goto out;
 	}
 	if (conf && ads_emulator_config_load(&cfg, conf, &err)) {
+		/* a file that is missing or wrong: not a usage error */
 		ads_cli_print_error(cli, &err);
-		rc = ADS_EXIT_USAGE;
+		rc = ADS_EXIT_ERROR;
 		goto out;
 	}
 	if (port) {

@@ -23,11 +23,7 @@ static int run_help(struct ads_cli *cli)
 				if (!strcmp(ads_commands[i]->name, name))
 					cmd = ads_commands[i];
 			if (!cmd)
-				return ads_cli_usage_error(
-				        cli,
-				        "no help for '%s': not an adsctl "
-				        "command",
-				        name);
+				return ads_cli_unknown_command(cli, name);
 		}
 		ads_render_help(&b, ads_commands, cmd, ads_global_opts);
 	}

@@ -4,11 +4,13 @@
  */
 #include "cli/commands.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/connect.h"
 #include "plan/plan.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 
 /* Saved plans are small; this bounds a hostile or mistaken input. */
 #define PLAN_FILE_MAX (256u << 20)
@@ -38,10 +40,26 @@ static int run_show(struct ads_cli *cli)
 	if ((ret = ads_cli_check_format(cli, format)))
 		return ret;
 	rc = ads_json_load_file(&doc, path, PLAN_FILE_MAX, &err);
-	if (!rc)
+	if (rc == ADS_EINVALID) {
+		/* "PATH: line 1 column 1: ...": say what the file is not */
+		size_t n = strlen(path);
+		char *why =
+		        xstrdup(strncmp(err.msg, path, n) || err.msg[n] != ':'
+		                        ? err.msg
+		                        : err.msg + n + 2);
+
+		ads_error_release(&err);
+		ads_error_set(&err, ADS_EINVALID,
+		              "%s is not a plan saved by 'adsctl plan -o' (not "
+		              "JSON: %s)",
+		              path, why);
+		free(why);
+	} else if (!rc) {
 		rc = ads_plan_from_json(&plan, doc, &err);
+		if (rc)
+			ads_error_prefix(&err, "%s", path);
+	}
 	if (rc) {
-		ads_error_prefix(&err, "%s", path);
 		ads_cli_print_error(cli, &err);
 		ret = rc == ADS_EINVALID || rc == ADS_ENOTFOUND
 		              ? ADS_EXIT_ERROR

@@ -111,6 +111,14 @@ expect_rc 1 "show of a file that is not a plan"
 expect_err "not a valid plan"
 run show "$TEST_TMP/missing.json"
 expect_rc 1 "show of a missing file"
+run show "$PROJ/adsctl.yaml"
+expect_rc 1 "show of a YAML file"
+expect_err "adsctl.yaml is not a plan saved by 'adsctl plan -o' (not JSON: line 1"
+run help plna
+expect_rc 64 "help of an unknown command"
+expect_err "did you mean 'plan'?"
+run emulator --config "$TEST_TMP/missing.json"
+expect_rc 1 "emulator with a missing config file"
 
 # invalid manifests stop before any network call: exit 3
 sed 's/objective: OUTCOME_TRAFFIC/objective: OUTCOME_TRAFIC/' \
