@@ -1977,6 +1977,17 @@ int ads_apply_journal_end(struct ads_journal *j, const struct ads_plan *p,
 	return ads_journal_write(j, rec, err) || ads_journal_sync(j, err);
 }
 
+int ads_apply_unfinished(struct ads_strvec *ids, struct ads_graph *g,
+                         const char *account, const char *stack,
+                         struct ads_error *err)
+{
+	char *prefix = xasprintf("%s%s:", ADS_APPLY_ASYNC_PREFIX, stack);
+	int rc = ads_apply_async_unfinished(ids, g, account, prefix, err);
+
+	free(prefix);
+	return rc;
+}
+
 int ads_apply_settle(size_t *n, struct ads_graph *g, const char *account,
                      const char *stack, const struct ads_graph_async_poll *poll,
                      const struct ads_reporter *reporter, struct ads_error *err)

@@ -196,5 +196,13 @@ int ads_apply_settle(size_t *n, struct ads_graph *g, const char *account,
                      const char *stack, const struct ads_graph_async_poll *poll,
                      const struct ads_reporter *reporter,
                      struct ads_error *err);
+/*
+ * The ids of the async request sets of this stack that an earlier run
+ * left running (appended to ids), without changing them: what plan tells
+ * its reader, since the ads they create are not in the live state yet.
+ */
+int ads_apply_unfinished(struct ads_strvec *ids, struct ads_graph *g,
+                         const char *account, const char *stack,
+                         struct ads_error *err);
 
 #endif

@@ -1202,6 +1202,28 @@ void ads_apply_async_abandon(struct ads_apply_async *a)
 	}
 }
 
+int ads_apply_async_unfinished(struct ads_strvec *ids, struct ads_graph *g,
+                               const char *account, const char *prefix,
+                               struct ads_error *err)
+{
+	json_t *sets = NULL, *s;
+	size_t i;
+	int rc = list_sets(&sets, g, account, err);
+
+	if (rc)
+		return rc;
+	json_array_foreach(sets, i, s) {
+		const char *name = ads_json_str(s, "name");
+		const char *id = ads_json_str(s, "id");
+
+		if (name && id && ads_starts_with(name, prefix) &&
+		    !truthy(json_object_get(s, "is_completed")))
+			ads_strvec_push(ids, id);
+	}
+	json_decref(sets);
+	return 0;
+}
+
 int ads_apply_async_settle(size_t *n, struct ads_graph *g, const char *account,
                            const char *prefix,
                            const struct ads_graph_async_poll *poll,

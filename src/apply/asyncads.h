@@ -146,5 +146,12 @@ int ads_apply_async_settle(size_t *n, struct ads_graph *g, const char *account,
                            const struct ads_graph_async_poll *poll,
                            const struct ads_reporter *reporter,
                            struct ads_error *err);
+/*
+ * The ids of the async ad request sets of account whose name starts with
+ * prefix and that are not complete, appended to ids; nothing is changed.
+ */
+int ads_apply_async_unfinished(struct ads_strvec *ids, struct ads_graph *g,
+                               const char *account, const char *prefix,
+                               struct ads_error *err);
 
 #endif

@@ -385,8 +385,15 @@ int ads_journal_last_run(struct ads_journal_run *out, const char *project_dir,
 		if (ev && !strcmp(ev, "apply_start") &&
 		    ads_json_as_int64(json_object_get(rec, "pid"), &pid))
 			out->pid = (long)pid;
-		if (ev && !strcmp(ev, "apply_end"))
+		if (ev && !strcmp(ev, "apply_end")) {
+			json_int_t unknown = json_integer_value(
+			        json_object_get(rec, "unknown"));
+
 			out->finished = true;
+			out->unsettled = json_is_true(json_object_get(
+			                         rec, "interrupted")) ||
+			                 unknown > 0;
+		}
 		json_decref(rec);
 	}
 out:

@@ -62,6 +62,9 @@ int ads_journal_lock(int *fd, const char *project_dir, struct ads_error *err);
 struct ads_journal_run {
 	bool found; /* a journal exists */
 	bool finished; /* it has its apply_end record */
+	/* it ended with outcomes unknown (interrupted, or answers lost):
+	 * some of its requests, async sets above all, may still be at work */
+	bool unsettled;
 	long pid; /* of the run (apply_start), 0 if unknown */
 	int64_t mtime_ms; /* the file's last write, UNIX milliseconds */
 	char *path; /* owned */

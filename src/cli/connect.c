@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply/apply.h"
 #include "graph/secret.h"
 #include "graph/url.h"
 #include "live/live.h"
@@ -363,6 +364,47 @@ int ads_cli_check_prune(struct ads_cli *cli, const struct ads_cli_project *p,
 	return ADS_EXIT_OK;
 }
 
+/*
+ * After an apply that was killed or interrupted, or lost answers, its
+ * async request sets may still be creating ads at Meta: the plan would
+ * show those ads as creates. Says so in the plan's notes (the live read
+ * costs one request, only then). Listing the sets is not always allowed
+ * (api-semantics §6.2): then nothing is said.
+ */
+static void note_unfinished(struct ads_cli *cli, struct ads_cli_project *p,
+                            struct ads_cli_conn *c, struct ads_plan *plan)
+{
+	struct ads_journal_run last = { 0 };
+	struct ads_strvec ids = ADS_STRVEC_INIT;
+	struct ads_error err = ADS_ERROR_INIT;
+
+	if (ads_journal_last_run(&last, p->dir, &err) || !last.found ||
+	    (last.finished && !last.unsettled))
+		goto out;
+	if (ads_apply_unfinished(&ids, c->graph, p->model->settings.account,
+	                         p->model->settings.stack, &err)) {
+		ads_report(&cli->reporter, ADS_REPORT_DEBUG,
+		           "cannot list the account's async request sets: %s",
+		           err.msg);
+		goto out;
+	}
+	if (ids.nr)
+		ads_strvec_pushf(
+		        &plan->notes,
+		        "%zu async request set%s of an earlier apply %s still "
+		        "creating ads at Meta (%s%s): the ads %s make%s are "
+		        "not in the account yet, so this plan creates them; "
+		        "'adsctl apply' waits for %s first and plans again",
+		        ids.nr, ids.nr == 1 ? "" : "s",
+		        ids.nr == 1 ? "is" : "are", ids.v[0],
+		        ids.nr > 1 ? ", ..." : "", ids.nr == 1 ? "it" : "they",
+		        ids.nr == 1 ? "s" : "", ids.nr == 1 ? "it" : "them");
+out:
+	ads_strvec_release(&ids);
+	ads_error_release(&err);
+	ads_journal_run_release(&last);
+}
+
 int ads_cli_make_plan(struct ads_plan **out, struct ads_cli *cli,
                       struct ads_cli_project *p, struct ads_cli_conn *c,
                       const struct ads_cli_plan_options *opt)
@@ -385,6 +427,7 @@ int ads_cli_make_plan(struct ads_plan **out, struct ads_cli *cli,
 	}
 	if ((ret = ads_cli_check_prune(cli, p, plan)))
 		goto out;
+	note_unfinished(cli, p, c, plan);
 	if (opt && opt->validate_remote &&
 	    (rc = ads_plan_validate_remote(plan, c->graph, live, &err))) {
 		ads_cli_print_error(cli, &err);

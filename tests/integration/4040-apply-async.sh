@@ -49,4 +49,35 @@ for seed in 1 2 3 4 5; do
 	raw GET "$EMU_URL/_emulator/state" && cp "$RESP_FILE" "$TEST_TMP/state.json"
 	$PY "$CHECK" "$TEST_TMP/state.json" "$P" || fail "seed $seed: the account does not match"
 done
+
+# --- interrupted while its set waits at Meta: plan says the set is still
+# at work (its ads are not in the account yet), apply then finishes
+raw POST "$EMU_URL/_emulator/config" -d '{"faults": {"commit_then_drop": 0, "null_batch_item": 0, "transient": 0}, "async": {"paused": true}}'
+raw POST "$EMU_URL/_emulator/reset"
+rm -rf "$P/.adsctl"
+# (adsctl itself in the background, not through A: SIGINT must reach it)
+"$ADSCTL" --api-url "$EMU_URL" apply --auto-approve --async-min 20 "$P" \
+	>"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+pid=$!
+i=0
+while :; do
+	raw GET "$EMU_URL/_emulator/state"
+	[ "$(jq_py "len([o for o in d['objects'] if o['kind'] == 'asyncrequestset'])")" -gt 0 ] && break
+	i=$((i + 1))
+	[ $i -lt 400 ] || fail "no async request set was made"
+	sleep 0.05
+done
+kill -INT $pid
+wait $pid
+assert_eq "$?" 130 "apply interrupted while its set waits"
+A plan "$P" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+grep -q "async request sets\{0,1\} of an earlier apply \(is\|are\) still creating ads at Meta" "$TEST_TMP/out" ||
+	fail "plan does not say the set is still at work: $(cat "$TEST_TMP/out")"
+raw POST "$EMU_URL/_emulator/config" -d '{"async": {"paused": false}}'
+A apply --auto-approve --async-min 20 "$P" >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
+	{ cat "$TEST_TMP/out" "$TEST_TMP/err" >&2; fail "apply after the interrupt exited $?"; }
+A plan "$P" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || fail "plan after: exit $?"
+grep -q "still creating ads" "$TEST_TMP/out" && fail "the note stays after the sets ended"
+raw GET "$EMU_URL/_emulator/state" && cp "$RESP_FILE" "$TEST_TMP/state.json"
+$PY "$CHECK" "$TEST_TMP/state.json" "$P" || fail "after the interrupt: the account does not match"
 emu_stop
