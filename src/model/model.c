@@ -824,7 +824,8 @@ static const char *setting_str(struct build *b, const json_t *root,
 
 	snprintf(ptr, sizeof(ptr), "/%s", key);
 	if (!v) {
-		if (required)
+		/* quiet too when the schema saw the key misspelt ("stak") */
+		if (required && !schema_said(b, ptr))
 			shape_error(b, "", false,
 			            "missing '%s' in " ADS_PROJECT_FILE, key);
 		return NULL;

@@ -34,6 +34,7 @@ struct failure {
 	char *schema_ptr;
 	char *message;
 	const char *suggestion; /* borrowed from the schema */
+	const char *missing; /* required: the field, borrowed */
 	bool at_key;
 	size_t depth; /* of ptr, in path segments */
 };
@@ -180,6 +181,7 @@ static bool report(struct vctx *v, const struct sch_node *n, const char *kw,
 	f.schema_ptr = ads_buf_detach(&sp, NULL);
 	f.message = ads_buf_detach(msg, NULL);
 	f.suggestion = suggestion;
+	f.missing = NULL;
 	f.at_key = at_key || v->key_mode;
 	f.depth = v->depth;
 	fvec_push(v->out, &f);
@@ -685,6 +687,7 @@ static bool check_object(struct vctx *v, const struct sch_node *n,
 		ok = report(v, n, "required", false, NULL, &m);
 		if (!v->out)
 			return false;
+		v->out->v[v->out->nr - 1].missing = n->required[i];
 	}
 	for (size_t i = 0; i < n->ndep_required; i++) {
 		const struct sch_dep_required *d = &n->dep_required[i];
@@ -1068,6 +1071,8 @@ static void apply_xmessage(struct vctx *v, const struct sch_node *n,
 		if (same) {
 			if (!same->suggestion)
 				same->suggestion = o->v[r].suggestion;
+			/* it stands for more than one missing field now */
+			same->missing = NULL;
 			free_failure(&o->v[r]);
 			continue;
 		}
@@ -1188,6 +1193,47 @@ static void dedupe(struct fvec *fv)
 	ads_map_release(&seen, NULL);
 }
 
+/*
+ * Drops "missing required field 'x'" where an unknown field of the same
+ * mapping is a near miss of x ("did you mean 'x'?"): that one mistake,
+ * a misspelling, is said better by the unknown field, at its own line.
+ */
+static void drop_misspelt_required(struct fvec *fv)
+{
+	struct ads_map meant = ADS_MAP_INIT;
+	struct ads_buf key = ADS_BUF_INIT;
+	size_t w = 0;
+
+	for (size_t r = 0; r < fv->nr; r++) {
+		const struct failure *f = &fv->v[r];
+		const char *slash = strrchr(f->ptr, '/');
+
+		if (!f->at_key || !f->suggestion || !slash)
+			continue;
+		ads_buf_reset(&key);
+		ads_buf_add(&key, f->ptr, (size_t)(slash - f->ptr));
+		ads_buf_addch(&key, '\n');
+		ads_buf_addstr(&key, f->suggestion);
+		ads_map_put(&meant, key.buf, NULL);
+	}
+	for (size_t r = 0; r < fv->nr; r++) {
+		if (fv->v[r].missing && ads_map_count(&meant)) {
+			ads_buf_reset(&key);
+			ads_buf_addstr(&key, fv->v[r].ptr);
+			ads_buf_addch(&key, '\n');
+			ads_buf_addstr(&key, fv->v[r].missing);
+			if (ads_map_has(&meant, key.buf)) {
+				free_failure(&fv->v[r]);
+				continue;
+			}
+		}
+		fv->v[w++] = fv->v[r];
+	}
+	fv->nr = w;
+	ads_buf_release(&key);
+	ads_map_release(&meant, NULL);
+}
+
 /* Splits base_ptr into path segments (owned copies in keys). */
 static void push_base(struct vctx *v, const char *base_ptr,
                       struct ads_strvec *keys)
@@ -1248,6 +1294,7 @@ int sch_validate(struct ads_schema_set *set, const struct sch_node *root,
 		goto out;
 	}
 	dedupe(&out);
+	drop_misspelt_required(&out);
 	for (size_t i = 0; fn && i < out.nr; i++) {
 		const struct failure *f = &out.v[i];
 		struct ads_schema_failure pub = {

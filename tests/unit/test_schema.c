@@ -169,6 +169,15 @@ static void test_required_and_unknown(void **state)
 	assert_int_equal(seen.keys.nr, 2);
 	seen_release(&seen);
 	ads_schema_set_free(set);
+	/* a misspelt required field is one mistake: the unknown field */
+	expect("{\"required\": [\"name\", \"objective\", \"status\"], "
+	       "\"properties\": {\"name\": {}, \"objective\": {}, "
+	       "\"status\": {}}, \"additionalProperties\": false}",
+	       "{\"name\": \"x\", \"objectve\": 1}",
+	       "|required|missing required field 'status'|",
+	       "/objectve|additionalProperties|unknown field 'objectve'|"
+	       "objective",
+	       NULL);
 }
 
 static void test_enum(void **state)
@@ -433,6 +442,15 @@ static void test_xmessage(void **state)
 	       "ref: creatives.KEY }\"}}}",
 	       "{\"creative\": {\"reff\": 1}}",
 	       "/creative|required|write { ref: creatives.KEY }|",
+	       "/creative/reff|additionalProperties|write { ref: creatives.KEY "
+	       "}|ref",
+	       NULL);
+	/* the misspelling says it all, unless something else is missing */
+	expect("{\"properties\": {\"creative\": {\"type\": \"object\", "
+	       "\"required\": [\"ref\"], \"properties\": {\"ref\": "
+	       "{}}, \"additionalProperties\": false, \"x-message\": \"write { "
+	       "ref: creatives.KEY }\"}}}",
+	       "{\"creative\": {\"reff\": 1}}",
 	       "/creative/reff|additionalProperties|write { ref: creatives.KEY "
 	       "}|ref",
 	       NULL);
