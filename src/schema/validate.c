@@ -36,6 +36,7 @@ struct failure {
 	const char *suggestion; /* borrowed from the schema */
 	const char *missing; /* required: the field, borrowed */
 	bool at_key;
+	bool precise; /* its words beat an x-message: keep them */
 	size_t depth; /* of ptr, in path segments */
 };
 
@@ -182,6 +183,7 @@ static bool report(struct vctx *v, const struct sch_node *n, const char *kw,
 	f.message = ads_buf_detach(msg, NULL);
 	f.suggestion = suggestion;
 	f.missing = NULL;
+	f.precise = false;
 	f.at_key = at_key || v->key_mode;
 	f.depth = v->depth;
 	fvec_push(v->out, &f);
@@ -1036,10 +1038,26 @@ static bool report_false(struct vctx *v, const struct sch_node *n)
 	return report(v, n, NULL, member, NULL, &m);
 }
 
+/* "2500": a number in quotes, which YAML reads as a string. */
+static bool quoted_integer(const json_t *inst)
+{
+	const char *s = json_string_value(inst);
+	size_t len;
+
+	if (!s)
+		return false;
+	len = strlen(s);
+	if (*s == '-')
+		s++;
+	return len <= 20 && *s && strspn(s, "0123456789") == strlen(s);
+}
+
 static bool report_type(struct vctx *v, const struct sch_node *n,
                         const json_t *inst)
 {
 	struct ads_buf m = ADS_BUF_INIT;
+	bool quoted =
+	        (n->types & (SCH_INTEGER | SCH_NUMBER)) && quoted_integer(inst);
 
 	if (!v->out)
 		return false; /* check mode: no words needed */
@@ -1048,7 +1066,13 @@ static bool report_type(struct vctx *v, const struct sch_node *n,
 	sch_msg_types(&m, n->types);
 	ads_buf_addstr(&m, ", not ");
 	sch_msg_actual_type(&m, inst);
-	return report(v, n, "type", false, NULL, &m);
+	if (quoted)
+		ads_buf_addf(&m, ": write %s without quotes",
+		             json_string_value(inst));
+	report(v, n, "type", false, NULL, &m);
+	/* more to the point than any x-message ("budgets are in ...") */
+	v->out->v[v->out->nr - 1].precise = quoted;
+	return false;
 }
 
 /*
@@ -1076,8 +1100,10 @@ static void apply_xmessage(struct vctx *v, const struct sch_node *n,
 			free_failure(&o->v[r]);
 			continue;
 		}
-		free(o->v[r].message);
-		o->v[r].message = xstrdup(n->xmessage);
+		if (!o->v[r].precise) {
+			free(o->v[r].message);
+			o->v[r].message = xstrdup(n->xmessage);
+		}
 		o->v[w++] = o->v[r];
 	}
 	o->nr = w;

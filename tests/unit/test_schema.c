@@ -125,7 +125,18 @@ static void test_type(void **state)
 	expect("{\"properties\": {\"daily_budget\": {\"type\": \"integer\"}}}",
 	       "{\"daily_budget\": \"20000\"}",
 	       "/daily_budget|type|'daily_budget' must be an integer, not a "
-	       "string|",
+	       "string: write 20000 without quotes|",
+	       NULL);
+	/* that advice beats an x-message; other strings get the x-message */
+	expect("{\"properties\": {\"b\": {\"type\": \"integer\", "
+	       "\"x-message\": \"budgets are in minor units\"}}}",
+	       "{\"b\": \"-20\"}",
+	       "/b|type|'b' must be an integer, not a string: write -20 "
+	       "without quotes|",
+	       NULL);
+	expect("{\"properties\": {\"b\": {\"type\": \"integer\", "
+	       "\"x-message\": \"budgets are in minor units\"}}}",
+	       "{\"b\": \"20 EUR\"}", "/b|type|budgets are in minor units|",
 	       NULL);
 	expect("{\"properties\": {\"targeting\": {\"type\": \"object\"}, "
 	       "\"countries\": {\"type\": \"array\"}}}",
