@@ -10,12 +10,12 @@
 #include "util/xalloc.h"
 
 #define MAX_SHOWN_BYTES 60 /* of a string value in a message */
-#define MAX_ENUM_SHOWN  8
+#define MAX_ENUM_SHOWN  12
 
 void sch_msg_subject(struct ads_buf *out, const struct sch_seg *path,
-                     size_t depth, bool key_mode)
+                     size_t depth, size_t from, bool key_mode)
 {
-	size_t k = depth;
+	size_t k = depth, j;
 
 	if (key_mode && depth && path[depth - 1].key) {
 		ads_buf_addf(out, "field name '%s'", path[depth - 1].key);
@@ -29,9 +29,18 @@ void sch_msg_subject(struct ads_buf *out, const struct sch_seg *path,
 		if (i - 1 > k || k)
 			ads_buf_addstr(out, " of ");
 	}
-	if (k)
-		ads_buf_addf(out, "'%s'", path[k - 1].key);
-	else if (depth == 0)
+	if (k) {
+		/* the keys down from `from`, or from the nearest list item */
+		for (j = k - 1; j > from && path[j - 1].key; j--)
+			;
+		ads_buf_addch(out, '\'');
+		for (size_t i = j; i < k; i++) {
+			if (i > j)
+				ads_buf_addch(out, '.');
+			ads_buf_addstr(out, path[i].key);
+		}
+		ads_buf_addch(out, '\'');
+	} else if (depth == 0)
 		ads_buf_addstr(out, "the value");
 }
 
@@ -132,17 +141,19 @@ void sch_msg_number(struct ads_buf *out, const struct sch_num *n)
 		ads_buf_addf(out, "%.15g", n->d);
 }
 
-void sch_msg_enum_list(struct ads_buf *out, const json_t *vals)
+void sch_msg_enum_list(struct ads_buf *out, const json_t *vals, bool suggested)
 {
 	const json_t *v;
 	size_t i;
 
 	if (json_array_size(vals) > MAX_ENUM_SHOWN) {
-		ads_buf_addstr(out, " (see the list of valid values in the "
-		                    "manifest reference)");
+		/* a near miss helps more than the way to a long list */
+		if (!suggested)
+			ads_buf_addstr(out, ": see the manifest reference for "
+			                    "the valid values");
 		return;
 	}
-	ads_buf_addstr(out, " (expected ");
+	ads_buf_addstr(out, ": expected ");
 	if (json_array_size(vals) > 1)
 		ads_buf_addstr(out, "one of ");
 	json_array_foreach(vals, i, v) {
@@ -153,7 +164,6 @@ void sch_msg_enum_list(struct ads_buf *out, const json_t *vals)
 		else
 			sch_msg_value(out, v);
 	}
-	ads_buf_addch(out, ')');
 }
 
 static void quoted_list(struct ads_buf *out, const char *const *names, size_t n)

@@ -56,6 +56,7 @@ struct vctx {
 	const struct sch_resource **scope; /* dynamic scope, outermost first */
 	size_t nscope, ascope;
 	bool key_mode; /* validating a property name (propertyNames) */
+	size_t base; /* depth where the innermost schema document applies */
 };
 
 /* Which members of the current object or array have been evaluated. */
@@ -192,16 +193,21 @@ static bool report(struct vctx *v, const struct sch_node *n, const char *kw,
 
 static void subject(const struct vctx *v, struct ads_buf *b)
 {
-	sch_msg_subject(b, v->path, v->depth, v->key_mode);
+	sch_msg_subject(b, v->path, v->depth, v->depth, v->key_mode);
 }
 
-/* Appends " for 'x'" naming the subject; nothing at the root. */
+/*
+ * Appends " for 'x'" naming the subject; nothing at the root. The value
+ * comes first in such a message, so the field is named by its path in
+ * the value its schema document describes ("'call_to_action.type'" in a
+ * creative): a leaf like 'type' alone could be one of many.
+ */
 static void for_subject(const struct vctx *v, struct ads_buf *b)
 {
 	if (!v->depth)
 		return;
 	ads_buf_addstr(b, " for ");
-	subject(v, b);
+	sch_msg_subject(b, v->path, v->depth, v->base, v->key_mode);
 }
 
 /* The name of the member being validated ("" at the root). */
@@ -269,8 +275,11 @@ static bool check_value(struct vctx *v, const struct sch_node *n,
 			return false;
 	}
 	if (n->enum_vals && !in_enum(n, inst)) {
+		const char *suggestion;
+
 		if (!v->out)
 			return false; /* check mode: no words needed */
+		suggestion = suggest_enum(n, inst);
 		sch_msg_value(&m, inst);
 		if (v->key_mode) {
 			ads_buf_addstr(&m, " is not a valid field name");
@@ -278,9 +287,8 @@ static bool check_value(struct vctx *v, const struct sch_node *n,
 			ads_buf_addstr(&m, " is not a valid value");
 			for_subject(v, &m);
 		}
-		sch_msg_enum_list(&m, n->enum_vals);
-		ok = report(v, n, "enum", false,
-		            v->out ? suggest_enum(n, inst) : NULL, &m);
+		sch_msg_enum_list(&m, n->enum_vals, suggestion != NULL);
+		ok = report(v, n, "enum", false, suggestion, &m);
 	}
 	return ok;
 }
@@ -1130,13 +1138,15 @@ static bool vnode(struct vctx *v, const struct sch_node *n, const json_t *inst,
                   struct evals *ev)
 {
 	struct evals local = { NULL, 0 }, *use = ev;
-	size_t mark = v->out ? v->out->nr : 0;
+	size_t mark = v->out ? v->out->nr : 0, base = v->base;
 	bool ok = true, pushed;
 
 	if (n->is_bool)
 		return n->bool_val || report_false(v, n);
 	if (!enter(v, n, &pushed))
 		return false;
+	if (n == n->res->root)
+		v->base = v->depth;
 	if (n->types && !sch_type_matches(n->types, inst)) {
 		/* the node's other keywords would only repeat this */
 		ok = report_type(v, n, inst);
@@ -1187,6 +1197,7 @@ out:
 	if (v->out && n->xmessage && v->out->nr > mark)
 		apply_xmessage(v, n, mark);
 	ev_release(&local);
+	v->base = base;
 	if (pushed)
 		v->nscope--;
 	v->nest--;

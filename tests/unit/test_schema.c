@@ -199,29 +199,56 @@ static void test_enum(void **state)
 	       "\"OUTCOME_LEADS\"]}}}",
 	       "{\"objective\": \"OUTCOME_SALE\"}",
 	       "/objective|enum|'OUTCOME_SALE' is not a valid value for "
-	       "'objective' (expected one of OUTCOME_APP_PROMOTION, "
-	       "OUTCOME_SALES, OUTCOME_LEADS)|OUTCOME_SALES",
+	       "'objective': expected one of OUTCOME_APP_PROMOTION, "
+	       "OUTCOME_SALES, OUTCOME_LEADS|OUTCOME_SALES",
 	       NULL);
 	/* the suggestion ignores case */
 	expect("{\"enum\": [\"ACTIVE\", \"PAUSED\"]}", "\"paused\"",
-	       "|enum|'paused' is not a valid value (expected one of ACTIVE, "
-	       "PAUSED)|PAUSED",
+	       "|enum|'paused' is not a valid value: expected one of ACTIVE, "
+	       "PAUSED|PAUSED",
+	       NULL);
+	/* up to 12 values are listed; a longer list is in the reference */
+	expect("{\"properties\": {\"c\": {\"enum\": [\"A\", \"B\", \"C\", "
+	       "\"D\", \"E\", \"F\", \"G\", \"H\", \"I\", \"J\", \"K\", "
+	       "\"L\"]}}}",
+	       "{\"c\": \"ZZZZ\"}",
+	       "/c|enum|'ZZZZ' is not a valid value for 'c': expected one of "
+	       "A, B, C, D, E, F, G, H, I, J, K, L|",
 	       NULL);
 	expect("{\"properties\": {\"c\": {\"enum\": [\"A\", \"B\", \"C\", "
-	       "\"D\", \"E\", \"F\", \"G\", \"H\", \"I\"]}}}",
+	       "\"D\", \"E\", \"F\", \"G\", \"H\", \"I\", \"J\", \"K\", "
+	       "\"L\", \"SHOP_NOW\"]}}}",
 	       "{\"c\": \"ZZZZ\"}",
-	       "/c|enum|'ZZZZ' is not a valid value for 'c' (see the list of "
-	       "valid values in the manifest reference)|",
+	       "/c|enum|'ZZZZ' is not a valid value for 'c': see the manifest "
+	       "reference for the valid values|",
+	       NULL);
+	/* with a near miss, the suggestion is the one clause */
+	expect("{\"properties\": {\"c\": {\"enum\": [\"A\", \"B\", \"C\", "
+	       "\"D\", \"E\", \"F\", \"G\", \"H\", \"I\", \"J\", \"K\", "
+	       "\"L\", \"SHOP_NOW\"]}}}",
+	       "{\"c\": \"SHOP_NOWW\"}",
+	       "/c|enum|'SHOP_NOWW' is not a valid value for 'c'|SHOP_NOW",
+	       NULL);
+	/* a nested field is named by its path, back to a list item */
+	expect("{\"properties\": {\"spec\": {\"properties\": {\"cta\": "
+	       "{\"properties\": {\"type\": {\"enum\": [\"SHOP_NOW\"]}}}, "
+	       "\"list\": {\"items\": {\"properties\": {\"type\": "
+	       "{\"enum\": [\"SHOP_NOW\"]}}}}}}}}",
+	       "{\"spec\": {\"cta\": {\"type\": 1}, \"list\": [{\"type\": 2}]}}",
+	       "/spec/cta/type|enum|1 is not a valid value for "
+	       "'spec.cta.type': expected SHOP_NOW|",
+	       "/spec/list/0/type|enum|2 is not a valid value for 'type': "
+	       "expected SHOP_NOW|",
 	       NULL);
 	/* strings with NUL bytes are compared in full */
 	expect("{\"enum\": [\"a\\u0000b\", \"a\"]}", "\"a\\u0000b\"", NULL);
 	expect("{\"enum\": [\"a\"]}", "\"a\\u0000b\"",
-	       "|enum|'a' is not a valid value (expected a)|a", NULL);
+	       "|enum|'a' is not a valid value: expected a|a", NULL);
 	/* numbers compare by value: 1.0 is in [1, 2] */
 	expect("{\"enum\": [1, 2, {\"a\": [true]}]}", "1.0", NULL);
 	expect("{\"enum\": [1, 2, {\"a\": [true]}]}", "{\"a\": [true]}", NULL);
 	expect("{\"enum\": [1, 2]}", "\"1\"",
-	       "|enum|'1' is not a valid value (expected one of 1, 2)|", NULL);
+	       "|enum|'1' is not a valid value: expected one of 1, 2|", NULL);
 }
 
 static void test_numbers(void **state)
@@ -499,7 +526,7 @@ static void test_refs(void **state)
 	                    "least 100|");
 	assert_string_equal(seen.lines.v[1],
 	                    "/status|enum|'ACTIV' is not a valid value for "
-	                    "'status' (expected one of ACTIVE, PAUSED)|ACTIVE");
+	                    "'status': expected one of ACTIVE, PAUSED|ACTIVE");
 	seen_release(&seen);
 	/* a fragment names a subschema directly */
 	assert_int_equal(run(set,
