@@ -681,6 +681,41 @@ static bool check_members(struct vctx *v, const struct sch_node *n,
 	return ok;
 }
 
+/* Whether path[from, to) holds keys only, no list index. */
+static bool keys_only(const struct vctx *v, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (!v->path[i].key)
+			return false;
+	return true;
+}
+
+/*
+ * "missing required field 'x'", which points at the mapping's first key:
+ * a mapping that a schema document of its own describes (a campaign in a
+ * resource file) is named first by its path, which is its address
+ * ("campaigns.spring: "), and a field below it by its path from there
+ * ("'targeting.geo_locations'").
+ */
+static void missing_field(const struct vctx *v, struct ads_buf *m,
+                          const char *name)
+{
+	bool named = v->base && v->base <= v->depth && keys_only(v, 0, v->base);
+
+	for (size_t i = 0; named && i < v->base; i++)
+		ads_buf_addf(m, "%s%s", i ? "." : "", v->path[i].key);
+	if (named)
+		ads_buf_addstr(m, ": ");
+	ads_buf_addstr(m, "missing required field '");
+	if (!named || !keys_only(v, v->base, v->depth)) {
+		ads_buf_addf(m, "%s'", name);
+		return;
+	}
+	for (size_t i = v->base; i < v->depth; i++)
+		ads_buf_addf(m, "%s.", v->path[i].key);
+	ads_buf_addf(m, "%s'", name);
+}
+
 static bool check_object(struct vctx *v, const struct sch_node *n,
                          const json_t *inst, struct evals *ev)
 {
@@ -693,7 +728,7 @@ static bool check_object(struct vctx *v, const struct sch_node *n,
 			continue;
 		if (!v->out)
 			return false; /* check mode: no words needed */
-		ads_buf_addf(&m, "missing required field '%s'", n->required[i]);
+		missing_field(v, &m, n->required[i]);
 		ok = report(v, n, "required", false, NULL, &m);
 		if (!v->out)
 			return false;

@@ -706,6 +706,19 @@ static void test_validate_at(void **state)
 	                    "/list/2|type|item 3 of 'list' must be a mapping, "
 	                    "not a list|");
 	seen_release(&seen);
+	/* a missing field names the mapping by its path (an address) */
+	assert_int_equal(count_failures(set, "c.json", "/campaigns/spring_sale",
+	                                "{}", &seen),
+	                 1);
+	assert_string_equal(seen.lines.v[0],
+	                    "/campaigns/spring_sale|required|campaigns."
+	                    "spring_sale: missing required field 'name'|");
+	seen_release(&seen);
+	assert_int_equal(count_failures(set, "c.json", "/list/2", "{}", &seen),
+	                 1);
+	assert_string_equal(seen.lines.v[0],
+	                    "/list/2|required|missing required field 'name'|");
+	seen_release(&seen);
 	ads_schema_set_free(set);
 }
 
