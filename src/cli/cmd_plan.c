@@ -23,6 +23,9 @@ static const struct ads_opt plan_opts[] = {
 	  0 },
 	{ "target", 0, "ADDR",
 	  "plan only this resource, what is below it and what it needs", 0 },
+	{ "rev", 0, "REV",
+	  "plan the manifests as git revision REV holds them (no checkout)",
+	  0 },
 	{ "validate-remote", 0, NULL,
 	  "have the API validate every create and update (validate_only)", 0 },
 	{ NULL, 0, NULL, NULL, 0 },
@@ -35,6 +38,12 @@ static void provenance(struct ads_plan *plan, struct ads_cli *cli,
 	struct ads_vcs_provenance prov;
 	struct ads_error err = ADS_ERROR_INIT;
 
+	if (*p->rev) {
+		/* plan --rev: that commit, as it is in git */
+		ads_plan_set_provenance(plan, p->model, p->rev, NULL, false,
+		                        (int64_t)time(NULL));
+		return;
+	}
 	ads_vcs_provenance_init(&prov);
 	if (ads_vcs_provenance_of_dir(&prov, p->dir, &err)) {
 		ads_report(&cli->reporter, ADS_REPORT_WARNING,
@@ -86,6 +95,7 @@ static int run_plan(struct ads_cli *cli)
 		.target = ads_args_get(&cli->args, "target"),
 		.validate_remote = ads_args_has(&cli->args, "validate-remote"),
 	};
+	const char *rev = ads_args_get(&cli->args, "rev");
 	struct ads_cli_project p;
 	struct ads_cli_conn c = { 0 };
 	struct ads_plan *plan = NULL;
@@ -100,7 +110,8 @@ static int run_plan(struct ads_cli *cli)
 		                           ads_args_pos(&cli->args, 1));
 	if ((ret = ads_cli_check_format(cli, format)))
 		return ret;
-	ret = ads_cli_project_load(&p, cli, dir, true);
+	ret = rev ? ads_cli_project_load_rev(&p, cli, dir, rev, true)
+	          : ads_cli_project_load(&p, cli, dir, true);
 	if (ret)
 		goto out;
 	ret = ads_cli_connect(&c, cli, dir, p.model->settings.api_version,

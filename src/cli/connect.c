@@ -19,22 +19,22 @@
 #include "util/fs.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
+#include "vcs/source.h"
+#include "vcs/vcs.h"
 
 /* The token used with --emulator when ADSCTL_ACCESS_TOKEN is unset. It is
  * not a secret: the emulator is a local test double. */
 #define EMULATOR_TOKEN "emulator"
 
-int ads_cli_project_load(struct ads_cli_project *p, struct ads_cli *cli,
-                         const char *dir, bool need_account)
+/* Loads the project of p->dir through p->src. */
+static int load_project(struct ads_cli_project *p, struct ads_cli *cli,
+                        bool need_account)
 {
+	const char *dir = p->dir;
 	struct ads_error err = ADS_ERROR_INIT;
 	struct ads_buf out = ADS_BUF_INIT;
 	int rc, ret = ADS_EXIT_OK;
 
-	memset(p, 0, sizeof(*p));
-	p->dir = dir;
-	ads_diags_init(&p->diags);
-	ads_source_fs(&p->src, dir);
 	rc = ads_project_load(&p->project, dir, &p->src, &p->diags, &err);
 	if (rc < 0 && rc != ADS_EINVALID)
 		goto fail;
@@ -75,12 +75,49 @@ out:
 	return ret;
 }
 
+int ads_cli_project_load(struct ads_cli_project *p, struct ads_cli *cli,
+                         const char *dir, bool need_account)
+{
+	memset(p, 0, sizeof(*p));
+	p->dir = dir;
+	ads_diags_init(&p->diags);
+	ads_source_fs(&p->src, dir);
+	return load_project(p, cli, need_account);
+}
+
+int ads_cli_project_load_rev(struct ads_cli_project *p, struct ads_cli *cli,
+                             const char *dir, const char *rev,
+                             bool need_account)
+{
+	struct ads_error err = ADS_ERROR_INIT;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->dir = dir;
+	ads_diags_init(&p->diags);
+	rc = ads_vcs_open(&p->vcs, dir, &err);
+	if (!rc)
+		rc = ads_vcs_resolve(p->rev, p->vcs, rev, &err);
+	if (!rc)
+		rc = ads_vcs_source_open(&p->vsrc, p->vcs, p->rev, &err);
+	if (rc) {
+		ads_error_prefix(&err, "--rev");
+		ads_cli_print_error(cli, &err);
+		ads_error_release(&err);
+		return rc == ADS_EIO ? ADS_EXIT_ERROR : ADS_EXIT_USAGE;
+	}
+	p->src = *ads_vcs_source_get(p->vsrc);
+	return load_project(p, cli, need_account);
+}
+
 void ads_cli_project_release(struct ads_cli_project *p)
 {
 	ads_model_free(p->model);
 	ads_schema_set_free(p->schemas);
 	ads_project_free(p->project);
 	ads_diags_release(&p->diags);
+	ads_vcs_source_free(p->vsrc);
+	ads_vcs_free(p->vcs);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -24,10 +24,17 @@
 #include "schema/schema.h"
 #include "util/diag.h"
 
+struct ads_vcs;
+struct ads_vcs_source;
+
 /* A loaded project and its model. */
 struct ads_cli_project {
 	const char *dir;
 	struct ads_source src;
+	/* plan --rev: the commit read instead of the working tree */
+	struct ads_vcs *vcs;
+	struct ads_vcs_source *vsrc;
+	char rev[41]; /* its full hex id; "" for the working tree */
 	struct ads_project *project;
 	struct ads_schema_set *schemas;
 	struct ads_model *model;
@@ -43,6 +50,14 @@ struct ads_cli_project {
  */
 int ads_cli_project_load(struct ads_cli_project *p, struct ads_cli *cli,
                          const char *dir, bool need_account);
+/*
+ * The same for the project in dir as commit rev (any revision git names)
+ * holds it, read without a checkout; p->rev gets the commit's id. An
+ * unknown revision, or dir outside git, is a usage error.
+ */
+int ads_cli_project_load_rev(struct ads_cli_project *p, struct ads_cli *cli,
+                             const char *dir, const char *rev,
+                             bool need_account);
 void ads_cli_project_release(struct ads_cli_project *p);
 
 struct ads_cli_conn {

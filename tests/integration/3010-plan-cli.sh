@@ -145,6 +145,21 @@ grep -q "Plan: 0 to create, 1 to update" "$TEST_TMP/out" || fail "diff summary"
 run diff HEAD~1 nosuchrev "$PROJ"
 expect_rc 64 "diff with an unknown revision"
 
+# plan --rev: the manifests as a commit holds them, the working tree aside
+echo "garbage: [" >"$PROJ/campaigns/broken.yaml"
+ADSCTL_ACCESS_TOKEN=$SECRET run plan --rev HEAD~1 --api-url "$EMU_URL" \
+	-o "$TEST_TMP/rev.json" "$PROJ"
+expect_rc 0 "plan --rev HEAD~1"
+grep -q 'daily_budget: *\$25.00$' "$TEST_TMP/out" ||
+	fail "plan --rev plans the old budget: $(grep daily_budget "$TEST_TMP/out")"
+cp "$TEST_TMP/rev.json" "$RESP_FILE"
+check "d['commit'] == '$(git -C "$PROJ" rev-parse HEAD~1)' and not d['dirty']" \
+	"plan --rev records that commit"
+ADSCTL_ACCESS_TOKEN=$SECRET run plan --rev nosuchrev --api-url "$EMU_URL" "$PROJ"
+expect_rc 64 "plan --rev with an unknown revision"
+expect_err "unknown revision 'nosuchrev'"
+rm "$PROJ/campaigns/broken.yaml"
+
 # the saved plan records its commit; drift against HEAD: git changes
 ADSCTL_ACCESS_TOKEN=$SECRET run plan --api-url "$EMU_URL" \
 	-o "$TEST_TMP/p2.json" "$PROJ"
