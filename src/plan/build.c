@@ -1111,8 +1111,10 @@ static void plan_activations(struct builder *b)
 			        json_pack("{s:s}", "status",
 			                  declared_status(r)));
 			rs->activate = b->p->nsteps - 1;
-			if (rs->step != NONE)
+			if (rs->step != NONE) {
 				ads_plan_step_add_dep(s, rs->step);
+				b->p->steps[rs->step].activated = true;
+			}
 			for (size_t c = 0; c < r->nchildren; c++)
 				if (st(b, r->children[c])->activate != NONE)
 					ads_plan_step_add_dep(

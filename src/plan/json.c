@@ -440,6 +440,20 @@ int ads_plan_from_json(struct ads_plan **out, const json_t *doc,
 			goto fail;
 	}
 	r.where[0] = '\0';
+	/* what build marked: the creates that an activation depends on */
+	for (size_t k = 0; k < p->nsteps; k++) {
+		const struct ads_plan_step *a = &p->steps[k];
+
+		if (a->action != ADS_ACTION_ACTIVATE)
+			continue;
+		for (size_t d = 0; d < a->ndeps; d++) {
+			struct ads_plan_step *c = &p->steps[a->deps[d]];
+
+			if (c->action == ADS_ACTION_CREATE &&
+			    !strcmp(c->address, a->address))
+				c->activated = true;
+		}
+	}
 	json_array_foreach(json_object_get(doc, "notes"), i, e)
 		if (json_is_string(e))
 			ads_strvec_push(&p->notes, json_string_value(e));

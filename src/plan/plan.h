@@ -181,6 +181,9 @@ struct ads_plan_step {
 
 	/* adsctl drift: where the difference comes from. */
 	enum ads_change_origin origin;
+	/* A create whose object a later step of the plan activates (not set
+	 * for objects declared PAUSED: they stay as created). */
+	bool activated;
 
 	/* The desired resource (borrowed from the model), NULL for steps of
 	 * undeclared objects and for plans loaded from JSON. */

@@ -139,7 +139,8 @@ void ads_render_plan_step_title(struct ads_buf *out,
 	if (s->action == ADS_ACTION_CREATE &&
 	    (s->kind == ADS_KIND_CAMPAIGN || s->kind == ADS_KIND_AD_SET ||
 	     s->kind == ADS_KIND_AD))
-		ads_buf_addstr(out, " (paused until activated)");
+		ads_buf_addstr(out, s->activated ? " (paused until activated)"
+		                                 : " (paused, as declared)");
 	if (s->via)
 		ads_buf_addf(out, " with %s", s->via);
 	if (s->reason)

@@ -21,7 +21,10 @@ const char *ads_render_action_symbol(enum ads_action a);
  */
 void ads_render_plan_value(struct ads_buf *out, const json_t *v,
                            enum ads_diff_type type, const char *currency);
-/* "create ad set (paused until activated): reason". */
+/*
+ * "create ad set (paused until activated): reason"; a create that the
+ * plan does not activate (declared PAUSED) says "(paused, as declared)".
+ */
 void ads_render_plan_step_title(struct ads_buf *out,
                                 const struct ads_plan_step *s);
 /* "learning phase reset, daily spend +$5.00, irreversible". */

@@ -30,6 +30,15 @@ refused() { # what pattern: apply the saved plan, expect a refusal
 
 # --- the plan is applied as saved, from another directory
 A plan "$P" -o "$TEST_TMP/plan.json" >/dev/null 2>&1 || fail "plan -o"
+# the campaign is declared PAUSED: no activation, and the plan says so
+# (also when read back from the file)
+A show "$TEST_TMP/plan.json" >"$TEST_TMP/out" 2>&1 || fail "show"
+grep -A1 '^+ campaigns.spring_traffic$' "$TEST_TMP/out" |
+	grep -q 'create campaign (paused, as declared)' ||
+	fail "a campaign declared PAUSED: $(cat "$TEST_TMP/out")"
+grep -A1 '^+ campaigns.spring_traffic.ad_sets.dach_25_54$' "$TEST_TMP/out" |
+	grep -q 'create ad set (paused until activated)' ||
+	fail "an ad set declared ACTIVE: $(cat "$TEST_TMP/out")"
 # without the project's directory, from outside it: told to give it
 (cd "$TEST_TMP" && A apply plan.json </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err")
 assert_eq "$?" 64 "apply PLANFILE outside the project"
