@@ -45,6 +45,14 @@ const char *ads_kind_name(enum ads_kind kind)
 	return (unsigned)kind < ADS_KIND_COUNT ? kinds[kind].name : "unknown";
 }
 
+bool ads_resource_schema_said(const struct ads_resource *r, const char *ptr)
+{
+	for (size_t i = 0; i < r->schema_failures.nr; i++)
+		if (ads_pointer_within(r->schema_failures.v[i], ptr))
+			return true;
+	return false;
+}
+
 const char *ads_kind_noun(enum ads_kind kind)
 {
 	return (unsigned)kind < ADS_KIND_COUNT ? kinds[kind].noun
@@ -316,8 +324,12 @@ static bool schema_said_within(const struct build *b, const char *ptr)
 		else
 			hi = mid;
 	}
-	return lo < f->ptrs.nr && !strncmp(f->ptrs.v[lo], ptr, len) &&
-	       (f->ptrs.v[lo][len] == '\0' || f->ptrs.v[lo][len] == '/');
+	/* entries that merely share the prefix ("/a-b" for "/a") sort
+	 * before those inside it ("/a/b"): look past them */
+	for (; lo < f->ptrs.nr && !strncmp(f->ptrs.v[lo], ptr, len); lo++)
+		if (ads_pointer_within(f->ptrs.v[lo], ptr))
+			return true;
+	return false;
 }
 
 static void locate(const struct build *b, const char *ptr, bool at_key,

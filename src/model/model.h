@@ -173,6 +173,10 @@ struct ads_resource {
 	struct ads_strvec schema_failures;
 };
 
+/* Whether the schema reported a problem at ptr (in r's fields) or inside
+ * it: then rules and policies leave that value alone. */
+bool ads_resource_schema_said(const struct ads_resource *r, const char *ptr);
+
 struct ads_model {
 	struct ads_settings settings;
 	/* Every resource in creation order; delete in reverse. Owned. */

@@ -292,25 +292,6 @@ limits:
 	}
 }
 
-/*
- * Whether the schema reported a problem at ptr or inside it: a value that
- * failed its type or format check has been told about already, and a
- * policy judging it would only repeat that in other words ("'twenty' is
- * not a number") or blame a limit the value never reached.
- */
-static bool schema_said(const struct ads_resource *r, const char *ptr)
-{
-	size_t n = strlen(ptr);
-
-	for (size_t i = 0; i < r->schema_failures.nr; i++) {
-		const char *f = r->schema_failures.v[i];
-
-		if (!strncmp(f, ptr, n) && (f[n] == '\0' || f[n] == '/'))
-			return true;
-	}
-	return false;
-}
-
 /* "ad set" for "an ad set": the kind in words without the article. */
 static const char *kind_words(enum ads_kind kind)
 {
@@ -366,11 +347,13 @@ static void check_resource(struct check *c, struct policy *p,
 		json_array_foreach(v, i, e) {
 			ads_buf_setlen(&ptr, mark);
 			ads_buf_addf(&ptr, "/%zu", i);
-			if (!schema_said(r, ptr.buf))
+			if (!ads_resource_schema_said(r, ptr.buf))
 				check_value(c, p, r, ptr.buf, e);
 		}
-	} else if (schema_said(r, ptr.buf)) {
-		/* the schema's message says what is wrong with the value */
+	} else if (ads_resource_schema_said(r, ptr.buf)) {
+		/* the schema's message says what is wrong with the value: a
+		 * policy would repeat it in other words ("'twenty' is not a
+		 * number") or blame a limit the value never reached */
 	} else if (p->pattern || p->min || p->max || p->allowed) {
 		check_value(c, p, r, ptr.buf, v);
 	}

@@ -37,14 +37,6 @@ struct ctx {
 
 /* --- reading fields ---------------------------------------------------- */
 
-/* Whether pointer a is b or inside it. */
-static bool within(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-
-	return !strncmp(a, b, n) && (a[n] == '\0' || a[n] == '/');
-}
-
 /*
  * The value at ptr ("/targeting/age_min": plain keys and indexes) in r's
  * fields, or NULL. Marks the rule tainted when the schema reported a
@@ -56,10 +48,12 @@ static json_t *get(struct ctx *c, const struct ads_resource *r, const char *ptr)
 	json_t *v = r->fields;
 	const char *p = ptr;
 
+	if (ads_resource_schema_said(r, ptr))
+		c->tainted = true;
 	for (size_t i = 0; i < r->schema_failures.nr; i++) {
 		const char *f = r->schema_failures.v[i];
 
-		if (within(f, ptr) || (*f && within(ptr, f)))
+		if (*f && ads_pointer_within(ptr, f))
 			c->tainted = true;
 	}
 	while (v && *p == '/') {

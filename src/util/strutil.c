@@ -14,6 +14,13 @@ bool ads_starts_with(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
+bool ads_pointer_within(const char *ptr, const char *base)
+{
+	size_t n = strlen(base);
+
+	return !strncmp(ptr, base, n) && (ptr[n] == '\0' || ptr[n] == '/');
+}
+
 bool ads_ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

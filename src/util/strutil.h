@@ -13,6 +13,8 @@
 
 bool ads_starts_with(const char *s, const char *prefix);
 bool ads_ends_with(const char *s, const char *suffix);
+/* Whether JSON pointer ptr is base or inside it ("/a/b" in "/a"). */
+bool ads_pointer_within(const char *ptr, const char *base);
 /* ASCII case-insensitive equality. */
 bool ads_str_ieq(const char *a, const char *b);
 
