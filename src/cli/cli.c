@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -112,6 +113,31 @@ int ads_cli_usage_error(struct ads_cli *cli, const char *fmt, ...)
 	ads_cli_print_error(cli, &err);
 	ads_error_release(&err);
 	return ADS_EXIT_USAGE;
+}
+
+int ads_cli_opt_number(struct ads_cli *cli, const char *name, const char *what,
+                       long long min, long long max, long long *out)
+{
+	const char *v = ads_args_get(&cli->args, name);
+	char *end;
+	long long n;
+
+	if (!v)
+		return ADS_EXIT_OK;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < min || n > max) {
+		if (max == LLONG_MAX)
+			return ads_cli_usage_error(cli,
+			                           "--%s takes %s (at least "
+			                           "%lld), not '%s'",
+			                           name, what, min, v);
+		return ads_cli_usage_error(
+		        cli, "--%s takes %s (%lld-%lld), not '%s'", name, what,
+		        min, max, v);
+	}
+	*out = n;
+	return ADS_EXIT_OK;
 }
 
 int ads_cli_exit_code(int errcode)

@@ -63,6 +63,13 @@ int ads_cli_unknown_command(struct ads_cli *cli, const char *name);
 /* Prints "adsctl: error: msg" and returns ADS_EXIT_USAGE. */
 int ads_cli_usage_error(struct ads_cli *cli, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+/*
+ * The value of the numeric option --name: ADS_EXIT_OK with *out set, or
+ * left alone when the option is absent; a usage error ("--name takes
+ * what (min-max), not 'x'") when it is not a whole number in [min, max].
+ */
+int ads_cli_opt_number(struct ads_cli *cli, const char *name, const char *what,
+                       long long min, long long max, long long *out);
 /* The exit code for a library error code (DESIGN.md §3). */
 int ads_cli_exit_code(int errcode);
 

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -229,23 +230,16 @@ static int execute(struct apply_cmd *a)
 		.step_done = step_done,
 		.ctx = cli,
 	};
-	const char *async_min = ads_args_get(&cli->args, "async-min");
+	long long async_min = -1;
 	struct ads_buf out = ADS_BUF_INIT;
 	char *run = NULL;
 	int rc, ret;
 
-	if (async_min) {
-		char *end;
-		unsigned long long n = strtoull(async_min, &end, 10);
-
-		if (*end || !*async_min)
-			return ads_cli_usage_error(
-			        cli,
-			        "--async-min takes a number, "
-			        "not '%s'",
-			        async_min);
-		opt.async_min = n ? (size_t)n : 1;
-	}
+	if ((ret = ads_cli_opt_number(cli, "async-min", "a number of ads", 0,
+	                              LLONG_MAX, &async_min)))
+		return ret;
+	if (async_min >= 0)
+		opt.async_min = async_min ? (size_t)async_min : 1;
 	rc = ads_journal_open(&j, a->dir, (int64_t)time(NULL), (long)getpid(),
 	                      &err);
 	if (rc) {
@@ -314,20 +308,13 @@ static int wait_for_killed_run(struct apply_cmd *a)
 	struct ads_cli *cli = a->cli;
 	struct ads_journal_run last;
 	struct ads_error err = ADS_ERROR_INIT;
-	const char *opt = ads_args_get(&cli->args, "crash-wait");
-	int64_t grace = CRASH_WAIT_MS, left;
+	long long grace = CRASH_WAIT_MS;
+	int64_t left;
 	int ret = ADS_EXIT_OK;
 
-	if (opt) {
-		char *end;
-
-		grace = strtoll(opt, &end, 10);
-		if (*end || !*opt || grace < 0)
-			return ads_cli_usage_error(cli,
-			                           "--crash-wait takes "
-			                           "milliseconds, not '%s'",
-			                           opt);
-	}
+	if ((ret = ads_cli_opt_number(cli, "crash-wait", "milliseconds", 0,
+	                              LLONG_MAX, &grace)))
+		return ret;
 	if (ads_journal_last_run(&last, a->dir, &err)) {
 		ads_report(&cli->reporter, ADS_REPORT_WARNING, "%s", err.msg);
 		ads_error_release(&err);

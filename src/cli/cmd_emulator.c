@@ -28,7 +28,7 @@ static int run_emulator(struct ads_cli *cli)
 	struct ads_emulator *emu = NULL;
 	struct ads_error err = ADS_ERROR_INIT;
 	struct ads_buf b = ADS_BUF_INIT;
-	const char *port = ads_args_get(&cli->args, "port");
+	long long port = -1;
 	const char *data = ads_args_get(&cli->args, "data");
 	const char *conf = ads_args_get(&cli->args, "config");
 	const char *token = getenv("ADSCTL_ACCESS_TOKEN");
@@ -46,20 +46,10 @@ static int run_emulator(struct ads_cli *cli)
 		rc = ADS_EXIT_ERROR;
 		goto out;
 	}
-	if (port) {
-		char *end;
-		long p = strtol(port, &end, 10);
-
-		if (end == port || *end || p < 0 || p > 65535) {
-			rc = ads_cli_usage_error(
-			        cli,
-			        "invalid --port '%s' (use 0 to "
-			        "65535)",
-			        port);
-			goto out;
-		}
-		cfg.port = (unsigned)p;
-	}
+	if ((rc = ads_cli_opt_number(cli, "port", "a port", 0, 65535, &port)))
+		goto out;
+	if (port >= 0)
+		cfg.port = (unsigned)port;
 	if (data) {
 		free(cfg.data_file);
 		cfg.data_file = xstrdup(data);

@@ -160,8 +160,7 @@ int ads_cli_connect(struct ads_cli_conn *c, struct ads_cli *cli,
 	const char *token_file = ads_args_get(&cli->args, "token-file");
 	const char *env = getenv("ADSCTL_ACCESS_TOKEN");
 	const char *secret = getenv("ADSCTL_APP_SECRET");
-	const char *retry_delay = ads_args_get(&cli->args, "retry-delay");
-	const char *parallel = ads_args_get(&cli->args, "parallel");
+	long long delay = 0, parallel = 0;
 	bool emulator = ads_args_has(&cli->args, "emulator");
 	char *token = NULL;
 	int rc = 0, ret = ADS_EXIT_OK;
@@ -209,39 +208,21 @@ int ads_cli_connect(struct ads_cli_conn *c, struct ads_cli *cli,
 	cfg.app_secret = secret && *secret ? secret : NULL;
 	cfg.account = account;
 	cfg.reporter = &cli->reporter;
-	if (retry_delay) {
-		char *end;
-		long long ms = strtoll(retry_delay, &end, 10);
-
-		if (*end || !*retry_delay || ms < 1 || ms > 3600000) {
-			ret = ads_cli_usage_error(cli,
-			                          "--retry-delay takes "
-			                          "milliseconds (1-3600000), "
-			                          "not '%s'",
-			                          retry_delay);
-			ads_cli_disconnect(c, cli);
-			goto out;
-		}
+	if ((ret = ads_cli_opt_number(cli, "retry-delay", "milliseconds", 1,
+	                              3600000, &delay)) ||
+	    (ret = ads_cli_opt_number(cli, "parallel", "a number of requests",
+	                              1, 16, &parallel))) {
+		ads_cli_disconnect(c, cli);
+		goto out;
+	}
+	if (delay) {
 		/* tests: the first wait after a transient failure and
 		 * after a throttling error */
-		cfg.backoff_base_ms = ms;
-		cfg.governor.throttle_base_ms = ms;
+		cfg.backoff_base_ms = delay;
+		cfg.governor.throttle_base_ms = delay;
 	}
-	if (parallel) {
-		char *end;
-		long n = strtol(parallel, &end, 10);
-
-		if (*end || !*parallel || n < 1 || n > 16) {
-			ret = ads_cli_usage_error(
-			        cli,
-			        "--parallel takes a number of "
-			        "requests (1-16), not '%s'",
-			        parallel);
-			ads_cli_disconnect(c, cli);
-			goto out;
-		}
-		cfg.max_in_flight = (unsigned)n;
-	}
+	if (parallel)
+		cfg.max_in_flight = (unsigned)parallel;
 	rc = ads_graph_new(&c->graph, &cfg, &err);
 	if (rc)
 		goto fail;

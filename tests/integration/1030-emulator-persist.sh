@@ -65,7 +65,7 @@ emu_stop
 
 # --- usage errors
 "$ADSCTL" emulator --port 99999 >/dev/null 2>"$TEST_TMP/err" && fail "bad port accepted"
-grep -q "invalid --port" "$TEST_TMP/err" || fail "bad port message: $(cat "$TEST_TMP/err")"
+grep -q -- "--port takes a port (0-65535)" "$TEST_TMP/err" || fail "bad port message: $(cat "$TEST_TMP/err")"
 echo '{"latency": 1}' >"$TEST_TMP/bad.json"
 "$ADSCTL" emulator --config "$TEST_TMP/bad.json" >/dev/null 2>"$TEST_TMP/err" &&
 	fail "bad config accepted"
