@@ -4,13 +4,12 @@
  */
 #include "cli/commands.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/connect.h"
 #include "plan/plan.h"
+#include "util/fs.h"
 #include "util/json.h"
-#include "util/xalloc.h"
 
 /* Saved plans are small; this bounds a hostile or mistaken input. */
 #define PLAN_FILE_MAX (256u << 20)
@@ -26,6 +25,7 @@ static int run_show(struct ads_cli *cli)
 	const char *format = ads_args_get(&cli->args, "format");
 	struct ads_error err = ADS_ERROR_INIT;
 	struct ads_plan *plan = NULL;
+	struct ads_buf data = ADS_BUF_INIT;
 	json_t *doc = NULL;
 	int rc, ret;
 
@@ -39,26 +39,18 @@ static int run_show(struct ads_cli *cli)
 		                           ads_args_pos(&cli->args, 1));
 	if ((ret = ads_cli_check_format(cli, format)))
 		return ret;
-	rc = ads_json_load_file(&doc, path, PLAN_FILE_MAX, &err);
-	if (rc == ADS_EINVALID) {
-		/* "PATH: line 1 column 1: ...": say what the file is not */
-		size_t n = strlen(path);
-		char *why =
-		        xstrdup(strncmp(err.msg, path, n) || err.msg[n] != ':'
-		                        ? err.msg
-		                        : err.msg + n + 2);
-
-		ads_error_release(&err);
-		ads_error_set(&err, ADS_EINVALID,
-		              "%s is not a plan saved by 'adsctl plan -o' (not "
-		              "JSON: %s)",
-		              path, why);
-		free(why);
-	} else if (!rc) {
-		rc = ads_plan_from_json(&plan, doc, &err);
-		if (rc)
-			ads_error_prefix(&err, "%s", path);
+	rc = ads_read_file(&data, path, PLAN_FILE_MAX, &err);
+	if (!rc) {
+		rc = ads_json_parse(&doc, data.buf, data.len, NULL, &err);
+		if (rc) /* what the file is not, then where parsing stopped */
+			ads_error_prefix(
+			        &err,
+			        "%s is not a plan saved by 'adsctl plan "
+			        "-o' (not JSON)",
+			        path);
 	}
+	if (!rc && (rc = ads_plan_from_json(&plan, doc, &err)))
+		ads_error_prefix(&err, "%s", path);
 	if (rc) {
 		ads_cli_print_error(cli, &err);
 		ret = rc == ADS_EINVALID || rc == ADS_ENOTFOUND
@@ -90,6 +82,7 @@ static int run_show(struct ads_cli *cli)
 out:
 	ads_plan_free(plan);
 	json_decref(doc);
+	ads_buf_release(&data);
 	ads_error_release(&err);
 	return ret;
 }

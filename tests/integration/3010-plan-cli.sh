@@ -113,7 +113,7 @@ run show "$TEST_TMP/missing.json"
 expect_rc 1 "show of a missing file"
 run show "$PROJ/adsctl.yaml"
 expect_rc 1 "show of a YAML file"
-expect_err "adsctl.yaml is not a plan saved by 'adsctl plan -o' (not JSON: line 1"
+expect_err "adsctl.yaml is not a plan saved by 'adsctl plan -o' (not JSON): line 1"
 run help plna
 expect_rc 64 "help of an unknown command"
 expect_err "did you mean 'plan'?"
