@@ -41,49 +41,38 @@ fi
 
 want=3
 [ -f "$case_dir/exit" ] && want=$(cat "$case_dir/exit")
-set +e
-(cd "$work" && "$ADSCTL" validate) >"$work.out" 2>"$work.err"
-rc=$?
-set -e
-if [ "${ADS_UPDATE_GOLDEN:-}" = 1 ]; then
-	cp "$work.out" "$case_dir/expected"
-fi
 status=0
-if ! diff -u "$case_dir/expected" "$work.out"; then
-	echo "$name: stdout differs from expected (above)" >&2
-	status=1
-fi
-if [ "$rc" -ne "$want" ]; then
-	echo "$name: exit code $rc, expected $want" >&2
-	status=1
-fi
-if [ -s "$work.err" ]; then
-	echo "$name: unexpected stderr:" >&2
-	cat "$work.err" >&2
-	status=1
-fi
-# with an expected.json, `validate --format json` too: the same exit code,
-# that document on stdout, nothing on stderr
-if [ -f "$case_dir/expected.json" ]; then
+# run_validate EXPECTED OUT LABEL [ARGS...]: `validate ARGS` in the case,
+# its stdout compared with EXPECTED, its exit code with $want, and
+# nothing on stderr
+run_validate() {
+	expected=$1 out=$2 label=$3
+	shift 3
 	set +e
-	(cd "$work" && "$ADSCTL" validate --format json) >"$work.json" 2>"$work.err"
+	(cd "$work" && "$ADSCTL" validate "$@") >"$out" 2>"$work.err"
 	rc=$?
 	set -e
 	if [ "${ADS_UPDATE_GOLDEN:-}" = 1 ]; then
-		cp "$work.json" "$case_dir/expected.json"
+		cp "$out" "$expected"
 	fi
-	if ! diff -u "$case_dir/expected.json" "$work.json"; then
-		echo "$name: --format json differs from expected.json (above)" >&2
+	if ! diff -u "$expected" "$out"; then
+		echo "$name: ${label}stdout differs from $(basename "$expected") (above)" >&2
 		status=1
 	fi
 	if [ "$rc" -ne "$want" ]; then
-		echo "$name: --format json: exit code $rc, expected $want" >&2
+		echo "$name: ${label}exit code $rc, expected $want" >&2
 		status=1
 	fi
 	if [ -s "$work.err" ]; then
-		echo "$name: --format json: unexpected stderr:" >&2
+		echo "$name: ${label}unexpected stderr:" >&2
 		cat "$work.err" >&2
 		status=1
 	fi
+}
+run_validate "$case_dir/expected" "$work.out" ""
+# with an expected.json, `validate --format json` too
+if [ -f "$case_dir/expected.json" ]; then
+	run_validate "$case_dir/expected.json" "$work.json" "--format json: " \
+		--format json
 fi
 exit $status
