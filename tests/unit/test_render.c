@@ -178,6 +178,18 @@ static void test_drift(void **state)
 }
 
 /* Help text fits 79 columns and keeps every word and paragraph break. */
+/* Every line of text ends in a newline within 79 columns. */
+static void assert_lines_fit(const char *text)
+{
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+
+		assert_non_null(nl);
+		assert_true(nl - line <= 79);
+		line = nl + 1;
+	}
+}
+
 static void test_help_wraps(void **state)
 {
 	static const struct ads_opt opts[] = {
@@ -196,17 +208,10 @@ static void test_help_wraps(void **state)
 	};
 	const struct ads_cmd *const cmds[] = { &cmd, NULL };
 	struct ads_buf b = ADS_BUF_INIT;
-	const char *line;
 
 	(void)state;
 	ads_render_help(&b, cmds, &cmd, opts);
-	for (line = b.buf; *line;) {
-		const char *nl = strchr(line, '\n');
-
-		assert_non_null(nl);
-		assert_true(nl - line <= 79);
-		line = nl + 1;
-	}
+	assert_lines_fit(b.buf);
 	assert_non_null(strstr(b.buf, "\nLoads the manifests in DIR "));
 	assert_non_null(strstr(b.buf, "ordered steps.\nSecond paragraph "));
 	assert_non_null(strstr(b.buf, "account through the Graph API"));
@@ -214,13 +219,7 @@ static void test_help_wraps(void **state)
 
 	/* the overview names the environment a user must set */
 	ads_render_help(&b, cmds, NULL, opts);
-	for (line = b.buf; *line;) {
-		const char *nl = strchr(line, '\n');
-
-		assert_non_null(nl);
-		assert_true(nl - line <= 79);
-		line = nl + 1;
-	}
+	assert_lines_fit(b.buf);
 	assert_non_null(strstr(b.buf, "\nEnvironment:\n"));
 	assert_non_null(strstr(b.buf, "  ADSCTL_ACCESS_TOKEN "));
 	assert_non_null(strstr(b.buf, "  ADSCTL_APP_SECRET "));
