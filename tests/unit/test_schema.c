@@ -677,48 +677,41 @@ static int count_failures(struct ads_schema_set *set, const char *uri,
 	return n;
 }
 
+/* Validating instance at base (of c.json) gives exactly the failure want. */
+static void expect_one_failure(struct ads_schema_set *set, const char *base,
+                               const char *instance, const char *want)
+{
+	struct seen seen;
+
+	assert_int_equal(count_failures(set, "c.json", base, instance, &seen),
+	                 1);
+	assert_string_equal(seen.lines.v[0], want);
+	seen_release(&seen);
+}
+
 static void test_validate_at(void **state)
 {
 	struct ads_schema_set *set =
 	        set_with("c.json",
 	                 "{\"type\": \"object\", \"required\": [\"name\"], "
 	                 "\"properties\": {\"name\": {\"type\": \"string\"}}}");
-	struct seen seen;
 	(void)state;
 
-	assert_int_equal(count_failures(set, "c.json", "/campaigns/spring_sale",
-	                                "5", &seen),
-	                 1);
-	assert_string_equal(seen.lines.v[0],
-	                    "/campaigns/spring_sale|type|'spring_sale' must be "
-	                    "a mapping, not an integer|");
-	seen_release(&seen);
-	assert_int_equal(count_failures(set, "c.json", "/list/2",
-	                                "{\"name\": 1}", &seen),
-	                 1);
-	assert_string_equal(seen.lines.v[0],
-	                    "/list/2/name|type|'name' must be a string, not an "
-	                    "integer|");
-	seen_release(&seen);
-	assert_int_equal(count_failures(set, "c.json", "/list/2", "[]", &seen),
-	                 1);
-	assert_string_equal(seen.lines.v[0],
-	                    "/list/2|type|item 3 of 'list' must be a mapping, "
-	                    "not a list|");
-	seen_release(&seen);
+	expect_one_failure(set, "/campaigns/spring_sale", "5",
+	                   "/campaigns/spring_sale|type|'spring_sale' must be "
+	                   "a mapping, not an integer|");
+	expect_one_failure(set, "/list/2", "{\"name\": 1}",
+	                   "/list/2/name|type|'name' must be a string, not an "
+	                   "integer|");
+	expect_one_failure(set, "/list/2", "[]",
+	                   "/list/2|type|item 3 of 'list' must be a mapping, "
+	                   "not a list|");
 	/* a missing field names the mapping by its path (an address) */
-	assert_int_equal(count_failures(set, "c.json", "/campaigns/spring_sale",
-	                                "{}", &seen),
-	                 1);
-	assert_string_equal(seen.lines.v[0],
-	                    "/campaigns/spring_sale|required|campaigns."
-	                    "spring_sale: missing required field 'name'|");
-	seen_release(&seen);
-	assert_int_equal(count_failures(set, "c.json", "/list/2", "{}", &seen),
-	                 1);
-	assert_string_equal(seen.lines.v[0],
-	                    "/list/2|required|missing required field 'name'|");
-	seen_release(&seen);
+	expect_one_failure(set, "/campaigns/spring_sale", "{}",
+	                   "/campaigns/spring_sale|required|campaigns."
+	                   "spring_sale: missing required field 'name'|");
+	expect_one_failure(set, "/list/2", "{}",
+	                   "/list/2|required|missing required field 'name'|");
 	ads_schema_set_free(set);
 }
 
