@@ -1241,6 +1241,16 @@ out:
 
 /* ---- entry point ------------------------------------------------- */
 
+/* key = "a\nb", a key of two strings for a map (a: its first alen bytes). */
+static void pair_key(struct ads_buf *key, const char *a, size_t alen,
+                     const char *b)
+{
+	ads_buf_reset(key);
+	ads_buf_add(key, a, alen);
+	ads_buf_addch(key, '\n');
+	ads_buf_addstr(key, b);
+}
+
 /* Drops failures that repeat an earlier one (same place, same words). */
 static void dedupe(struct fvec *fv)
 {
@@ -1249,10 +1259,8 @@ static void dedupe(struct fvec *fv)
 	size_t w = 0;
 
 	for (size_t r = 0; r < fv->nr; r++) {
-		ads_buf_reset(&key);
-		ads_buf_addstr(&key, fv->v[r].ptr);
-		ads_buf_addch(&key, '\n');
-		ads_buf_addstr(&key, fv->v[r].message);
+		pair_key(&key, fv->v[r].ptr, strlen(fv->v[r].ptr),
+		         fv->v[r].message);
 		if (ads_map_has(&seen, key.buf)) {
 			free_failure(&fv->v[r]);
 			continue;
@@ -1282,18 +1290,13 @@ static void drop_misspelt_required(struct fvec *fv)
 
 		if (!f->at_key || !f->suggestion || !slash)
 			continue;
-		ads_buf_reset(&key);
-		ads_buf_add(&key, f->ptr, (size_t)(slash - f->ptr));
-		ads_buf_addch(&key, '\n');
-		ads_buf_addstr(&key, f->suggestion);
+		pair_key(&key, f->ptr, (size_t)(slash - f->ptr), f->suggestion);
 		ads_map_put(&meant, key.buf, NULL);
 	}
 	for (size_t r = 0; r < fv->nr; r++) {
 		if (fv->v[r].missing && ads_map_count(&meant)) {
-			ads_buf_reset(&key);
-			ads_buf_addstr(&key, fv->v[r].ptr);
-			ads_buf_addch(&key, '\n');
-			ads_buf_addstr(&key, fv->v[r].missing);
+			pair_key(&key, fv->v[r].ptr, strlen(fv->v[r].ptr),
+			         fv->v[r].missing);
 			if (ads_map_has(&meant, key.buf)) {
 				free_failure(&fv->v[r]);
 				continue;
