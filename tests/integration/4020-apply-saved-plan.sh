@@ -6,12 +6,7 @@
 export ADSCTL_ACCESS_TOKEN=$TOKEN
 emu_start
 P="$TEST_TMP/proj"
-cp -r "$ADS_SOURCE_DIR/examples/simple-traffic" "$P"
-rm -rf "$P/.adsctl"
-sed -i 's/^account: .*/account: act_4020/' "$P/adsctl.yaml"
-git -C "$P" init -q
-git -C "$P" -c user.name=t -c user.email=t@example.com add -A
-git -C "$P" -c user.name=t -c user.email=t@example.com commit -qm one
+example_project simple-traffic "$P" act_4020 git
 COMMIT=$(git -C "$P" rev-parse HEAD)
 A() { "$ADSCTL" --api-url "$EMU_URL" "$@"; }
 calls() { raw GET "$EMU_URL/_emulator/stats"; jq_py "d['graph_calls']"; }

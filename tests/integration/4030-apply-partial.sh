@@ -12,9 +12,7 @@ cat >"$TEST_TMP/emu.json" <<'EOF'
 EOF
 emu_start --config "$TEST_TMP/emu.json"
 P="$TEST_TMP/proj"
-cp -r "$ADS_SOURCE_DIR/examples/simple-traffic" "$P"
-rm -rf "$P/.adsctl"
-sed -i 's/^account: .*/account: act_4030/' "$P/adsctl.yaml"
+example_project simple-traffic "$P" act_4030
 A() { "$ADSCTL" --api-url "$EMU_URL" "$@"; }
 
 # --- the ad set's budget is below the account's minimum: Meta refuses it

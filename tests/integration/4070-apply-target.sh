@@ -7,12 +7,7 @@
 export ADSCTL_ACCESS_TOKEN=$TOKEN
 emu_start
 P="$TEST_TMP/proj"
-cp -r "$ADS_SOURCE_DIR/examples/simple-traffic" "$P"
-rm -rf "$P/.adsctl"
-sed -i 's/^account: .*/account: act_4070/' "$P/adsctl.yaml"
-git -C "$P" init -q
-git -C "$P" -c user.name=t -c user.email=t@example.com add -A
-git -C "$P" -c user.name=t -c user.email=t@example.com commit -qm one
+example_project simple-traffic "$P" act_4070 git
 A() {
 	"$ADSCTL" --api-url "$EMU_URL" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
 	RC=$?

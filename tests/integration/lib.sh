@@ -17,6 +17,9 @@
 #                                           $EMU_URL, then plan must show no
 #                                           changes (DESIGN.md §5); output in
 #                                           $TEST_TMP/out, plan, err
+#   example_project EXAMPLE DIR ACCOUNT [git]
+#                                           examples/EXAMPLE copied to DIR for
+#                                           ACCOUNT; "git": committed in a repo
 #   fail MESSAGE
 set -u
 
@@ -50,6 +53,20 @@ cleanup() {
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT INT TERM
+
+# example_project EXAMPLE DIR ACCOUNT [git]: a copy of examples/EXAMPLE in
+# DIR, without its .adsctl/, for ACCOUNT; with "git", DIR is a repository
+# with the copy as its one commit.
+example_project() {
+	cp -r "$ADS_SOURCE_DIR/examples/$1" "$2"
+	rm -rf "$2/.adsctl"
+	sed -i "s/^account: .*/account: $3/" "$2/adsctl.yaml"
+	if [ "${4:-}" = git ]; then
+		git -C "$2" init -q
+		git -C "$2" -c user.name=t -c user.email=t@example.com add -A
+		git -C "$2" -c user.name=t -c user.email=t@example.com commit -qm one
+	fi
+}
 
 emu_start() {
 	out="$TEST_TMP/emu.out"
