@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "render/diag.h"
 #include "render/plan_text.h"
 #include "util/xalloc.h"
 
@@ -70,12 +71,9 @@ static void user_detail(struct ads_buf *out, const struct ads_error *e,
 	ads_buf_addf(out, "\n%s", indent);
 	if (e->file)
 		ads_buf_addf(out, "%s:%u:%u: ", e->file, e->line, e->col);
-	if (e->api_user_title)
-		ads_buf_addf(out, "%s%s", e->api_user_title,
-		             e->api_user_msg ? ": " : "");
-	if (e->api_user_msg)
-		ads_buf_addstr(out, e->api_user_msg);
-	else if (!e->api_user_title)
+	if (e->api_user_msg || e->api_user_title)
+		ads_render_user_words(out, e);
+	else
 		ads_buf_addstr(out, "here");
 }
 

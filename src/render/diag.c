@@ -32,6 +32,15 @@ static void severity(struct ads_buf *out, enum ads_severity sev,
 	ads_style_color(out, st, ADS_COLOR_RESET);
 }
 
+void ads_render_user_words(struct ads_buf *out, const struct ads_error *err)
+{
+	if (err->api_user_title)
+		ads_buf_addf(out, "%s%s", err->api_user_title,
+		             err->api_user_msg ? ": " : "");
+	if (err->api_user_msg)
+		ads_buf_addstr(out, err->api_user_msg);
+}
+
 void ads_render_error(struct ads_buf *out, const struct ads_error *err,
                       const struct ads_style *st)
 {
@@ -40,11 +49,7 @@ void ads_render_error(struct ads_buf *out, const struct ads_error *err,
 	ads_buf_addf(out, "%s\n", err->msg ? err->msg : "unknown error");
 	if (err->api_user_title || err->api_user_msg) {
 		ads_buf_addstr(out, "  Meta says: ");
-		if (err->api_user_title)
-			ads_buf_addf(out, "%s%s", err->api_user_title,
-			             err->api_user_msg ? ": " : "");
-		if (err->api_user_msg)
-			ads_buf_addstr(out, err->api_user_msg);
+		ads_render_user_words(out, err);
 		ads_buf_addch(out, '\n');
 	}
 	if (err->http_status || err->api_code || err->fbtrace_id) {

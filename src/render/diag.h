@@ -7,6 +7,9 @@
 #include "util/diag.h"
 #include "util/error.h"
 
+/* Meta's words for the user: "Title: message", either alone; nothing
+ * when the error has neither. */
+void ads_render_user_words(struct ads_buf *out, const struct ads_error *err);
 /*
  * "file:line:col: error: msg" or "adsctl: error: msg", followed by the HTTP
  * status, Graph code/subcode, Meta's user message and fbtrace_id when the
